@@ -1,0 +1,437 @@
+"""Read one inbound message as the answer to one survey question.
+
+Customers answer from many countries and keyboards: a button tap, "4", "٤", "４", "4/5",
+"cuatro", "五つ星", "⭐⭐⭐⭐", "👍", "late and damaged", a voice note or a photo. Everything
+here is a pure function of the message, so the conversation decides what to do with the
+result (store it, re-ask, say goodbye) and these rules can be tested exhaustively. Nothing
+raises on odd input and the matchers never read past the first MAX_CHARS characters.
+Words in every language live in `bot.lexicon`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot import lexicon
+from bot.flows import Question, QuestionType
+from bot.messages import Media
+
+#: How much of a message the matchers read; nobody types a rating in 2,000 characters.
+MAX_CHARS = 2_000
+#: A delete request is a short message, not a phrase buried in a long review.
+MAX_DELETE_CHARS = 300
+#: More parts than this in a multiple-choice answer is not an answer.
+MAX_PARTS = 25
+
+_RANGES = {QuestionType.RATING: (1, 5), QuestionType.NPS: (0, 10)}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A recognised answer.
+
+    `value` is normalized: rating "1".."5", nps "0".."10", single a choice id, multi the
+    choice ids in flow order joined by ",", text the stripped text; None for a photo or
+    voice note (the caller keeps the media) and for a skipped optional question.
+    """
+
+    value: str | None
+    skipped: bool = False
+
+
+# -- normalization --------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+#: Code points that only glue emoji together or choose their look: variation selectors,
+#: zero-width joiner, keycap, skin tones.
+_GLUE = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D, 0x20E3, *range(0x1F3FB, 0x1F400)])
+#: Spellings keyboards vary: Arabic hamza on alef, ta marbuta, alef maqsura, tatweel and
+#: harakat; Turkish dotless i (casefold turns "IPTAL" into "iptal", never "ıptal").
+_VARIANTS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None, "ı": "i"}
+    | dict.fromkeys([*range(0x064B, 0x0660), 0x0670])
+)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, casefold, trim and collapse whitespace, drop invisible format characters
+    (bidi marks, BOM; the emoji joiner stays) and surrounding punctuation:
+    "  ¡Cinco!  " -> "cinco". Reads at most MAX_CHARS characters."""
+    kept = []
+    for ch in (text or "")[:MAX_CHARS]:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            kept.append(" ")
+        elif category != "Cf" or ch == "\u200d":
+            kept.append(ch)
+    folded = unicodedata.normalize("NFKC", "".join(kept))
+    folded = unicodedata.normalize("NFKC", folded.casefold())
+    folded = folded.replace("i\u0307", "i").translate(_APOSTROPHES)  # Turkish "İ"
+    return _trim(" ".join(folded.split()), "P")
+
+
+def _trim(text: str, categories: str) -> str:
+    """Strip whitespace and characters of the given Unicode major categories at both ends."""
+
+    def edge(ch: str) -> bool:
+        return ch.isspace() or unicodedata.category(ch)[0] in categories
+
+    start, end = 0, len(text)
+    while start < end and edge(text[start]):
+        start += 1
+    while end > start and edge(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _plain(text: str) -> str:
+    """Drop emoji glue and write every decimal digit (٣ ۴ ๓ ३ ３) in ASCII."""
+    text = text.replace("\u200d♀", "").replace("\u200d♂", "").replace("🔟", "10")
+    text = text.translate(_GLUE)
+    return (
+        text
+        if text.isascii()
+        else "".join(
+            str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch for ch in text
+        )
+    )
+
+
+def _word_key(text: str) -> str:
+    """The form lexicon words are looked up by (accents kept: see bot.lexicon)."""
+    return _plain(normalize_text(text)).translate(_VARIANTS)
+
+
+def _phrase_key(text: str) -> str:
+    """A whole-message key: also drops emoji around the words ("STOP 🙏" -> "stop");
+    a message of punctuation only ("-", "...") keeps it."""
+    core = _trim(normalize_text(text), "PS")
+    if not core:
+        raw = unicodedata.normalize("NFKC", (text or "")[:MAX_CHARS])
+        core = " ".join(raw.casefold().split())
+    return _plain(core).translate(_VARIANTS)
+
+
+def _fold(key: str) -> str:
+    """A key with Latin accents dropped too, for choice labels and delete phrases."""
+    out: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFD", key.replace("đ", "d")):
+        latin = base < "\u0250" or "\u1e00" <= base < "\u1f00"
+        if base and latin and unicodedata.category(ch) == "Mn":
+            continue
+        out.append(ch)
+        base = ch
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _label_key(label: str) -> str:
+    return _fold(_word_key(label))
+
+
+def _unspaced(ch: str) -> bool:
+    """Whether `ch` belongs to a script written without spaces (CJK, kana, Thai...)."""
+    return "\u0e00" <= ch <= "\u109f" or "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _strip_affix(text: str, words: tuple[str, ...]) -> str:
+    """`text` without one leading or trailing word of `words` (longest first)."""
+    for word in words:
+        if len(text) > len(word):
+            if text.endswith(word) and (_unspaced(word[0]) or text[-len(word) - 1] == " "):
+                return _trim(text[: -len(word)], "P")
+            if text.startswith(word) and (_unspaced(word[-1]) or text[len(word)] == " "):
+                return _trim(text[len(word) :], "P")
+    return text
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({w for w in words if w}, key=lambda w: (-len(w), w)))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(map(re.escape, _longest_first(words)))
+
+
+def _language(tag: str | None) -> str:
+    return (tag or "").replace("_", "-").split("-")[0].casefold()
+
+
+_NUMBERS = {_word_key(w): n for w, n in lexicon.NUMBER_WORDS.items()}
+_NOT_NUMBERS = {lang: set(map(_word_key, ws)) for lang, ws in lexicon.NOT_A_NUMBER_IN.items()}
+_UNITS = _longest_first(map(_word_key, lexicon.SCALE_UNITS))
+_POLITE = _longest_first(map(_phrase_key, lexicon.POLITE_WORDS))
+_STOP = frozenset(map(_phrase_key, lexicon.STOP_WORDS))
+_SKIP = frozenset(map(_phrase_key, lexicon.SKIP_WORDS))
+_STARS = frozenset(lexicon.STAR_CHARS)
+_NEGATIONS = frozenset(_fold(_word_key(w)) for w in lexicon.NEGATIONS)
+_EMOJI = {_plain(e): n for e, n in lexicon.RATING_EMOJI.items()}
+
+_OUT_OF = _alternation(map(_word_key, lexicon.OUT_OF))
+_SCALE = re.compile(rf"(\d+)\s*(?:/|\s(?:{_OUT_OF})\s)\s*(?:5|10)(?!\d)", re.ASCII)
+_SCALE_WORDS = re.compile(rf"(.+?)\s*(?:/|\s(?:{_OUT_OF})\s)\s*(.+)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*", re.ASCII)
+
+_AND = [k for k in map(_word_key, lexicon.AND_WORDS) if k]  # "&", "+" split as punctuation
+_SPLITTERS = (
+    re.compile(r"[,;/|+&、・،؛\n]"),
+    re.compile(rf"(?:^|\s)(?:{_alternation(w for w in _AND if not _unspaced(w[0]))})(?=\s|$)"),
+    re.compile(r"\s+"),
+    re.compile(_alternation(w for w in _AND if _unspaced(w[0]))),
+)
+
+
+#: Delete phrases as whole words; in scripts without spaces, anywhere.
+_DELETE = re.compile(
+    "|".join(
+        ("" if _unspaced(p[0]) else r"(?<!\w)")
+        + re.escape(p)
+        + ("" if _unspaced(p[-1]) else r"(?!\w)")
+        for p in _longest_first(_fold(_phrase_key(w)) for w in lexicon.DELETE_WORDS)
+    )
+)
+
+
+# -- numbers --------------------------------------------------------------------------
+
+
+def read_number(text: str) -> int | None:
+    """The one number a message gives, in any script or language: "4", "٣", "３", "4/5",
+    "4 stars", "cuatro", "quatro estrelas", "五", "⭐⭐⭐⭐", "★★★☆☆" (3). None when there is
+    no number or more than one ("3 or 4", "4.5"); range checks are the caller's."""
+    return _number(_word_key(text or ""))
+
+
+def _number(key: str) -> int | None:
+    if not key:
+        return None
+    stars = sum(ch in _STARS for ch in key)
+    found = _NUMBER.findall(_SCALE.sub(r"\1", key))
+    if len(found) > 1:
+        return None
+    if found:
+        token = found[0]
+        if not token.isdigit() or len(token) > 6:
+            return None
+        value = int(token)
+        return value if stars in (0, 1, value) else None  # "5⭐" is five
+    if stars:
+        return stars
+    match = _SCALE_WORDS.fullmatch(key)
+    if match and _number_word(match[2]) in (5, 10):  # "cuatro de cinco"
+        key = match[1]
+    return _number_word(key)
+
+
+def _number_word(key: str) -> int | None:
+    """A whole message that is a number word, maybe with a unit ("五つ星", "lima bintang")."""
+    for _ in range(4):
+        value = _NUMBERS.get(key)
+        if value is not None:
+            return value
+        shorter = _strip_affix(key, _UNITS)
+        if shorter == key:
+            return None
+        key = shorter
+    return None
+
+
+def _emoji_rating(key: str) -> int | None:
+    """A rating from a message made only of rating emoji (one code point each once glue
+    and skin tones are gone) that all agree."""
+    values = {_EMOJI.get(ch) for ch in key.replace(" ", "")}
+    return values.pop() if len(values) == 1 else None
+
+
+# -- answers --------------------------------------------------------------------------
+
+
+def parse_answer(
+    question: Question,
+    text: str | None,
+    choice: str | None,
+    media: tuple[Media, ...],
+    locale: str,
+) -> Parsed | None:
+    """Read a message as the answer to `question`; None when it does not answer it.
+
+    A tapped button ("<question_id>:<value>") for this question wins; any other payload
+    is ignored. `locale` (BCP 47) only breaks ties between choices; every language is
+    always understood. Optional questions accept a skip word ("no", "nada", "なし").
+    """
+    tapped = _from_payload(question, choice)
+    if tapped is not None:
+        return Parsed(tapped)
+    media = tuple(media or ())
+    if question.type is QuestionType.TEXT:
+        return _text_answer(question, text, media)
+    if question.type is QuestionType.PHOTO:
+        if any(m.kind in ("image", "video") for m in media):
+            return Parsed(None)
+        return _skip(question, text)
+    language = _language(locale)
+    key = _word_key(text or "")
+    if key not in _NOT_NUMBERS.get(language, ()):
+        value = _value(question, key, language)
+        if value is not None:
+            return Parsed(value)
+    return _skip(question, text)
+
+
+def _from_payload(question: Question, choice: str | None) -> str | None:
+    """The value of a button payload for this question, if it is a valid one."""
+    question_id, colon, raw = (choice or "").partition(":")
+    if not colon or question_id.strip() != question.id:
+        return None
+    raw = raw.strip()
+    bounds = _RANGES.get(question.type)
+    if bounds:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 2):
+            return None
+        return str(int(raw)) if bounds[0] <= int(raw) <= bounds[1] else None
+    return raw if raw in {c.id for c in question.choices} else None
+
+
+def _skip(question: Question, text: str | None) -> Parsed | None:
+    if question.optional and text and _phrase_key(text) in _SKIP:
+        return Parsed(None, skipped=True)
+    return None
+
+
+def _text_answer(question: Question, text: str | None, media: tuple[Media, ...]) -> Parsed | None:
+    stripped = (text or "").replace("\x00", "").strip()
+    if any(unicodedata.category(ch)[0] not in "CZ" for ch in stripped[:MAX_CHARS]):
+        skipped = None if media else _skip(question, stripped)
+        return skipped or Parsed(stripped)
+    return Parsed(None) if media else None
+
+
+def _value(question: Question, key: str, language: str) -> str | None:
+    """The normalized value a (non-empty) message gives a rating, nps or choice question."""
+    if question.type is QuestionType.SINGLE:
+        return _choose_one(question, key, language)
+    if question.type is QuestionType.MULTI:
+        picked = set(_resolve(question, key, language, 0) or ())
+        return ",".join(c.id for c in question.choices if c.id in picked) or None
+    value = _number(key)
+    if value is None and question.type is QuestionType.RATING:
+        value = _emoji_rating(key)
+    low, high = _RANGES[question.type]
+    return str(value) if value is not None and low <= value <= high else None
+
+
+def _choose_one(question: Question, part: str, language: str) -> str | None:
+    """One choice: its text in any locale or an alias, a number 1..N, then a unique
+    prefix of a text, then a unique word inside one."""
+    label = _fold(part)
+    exact = _match(question, label, language, "exact")
+    if exact is not None:
+        return exact
+    digits = _trim(part, "P")
+    plain = digits.isascii() and digits.isdigit() and len(digits) <= 3  # not "⓵" or "²"
+    number = int(digits) if plain else _NUMBERS.get(digits)
+    if number is not None:
+        return question.choices[number - 1].id if 1 <= number <= len(question.choices) else None
+    return _match(question, label, language, "prefix") or _match(question, label, language, "word")
+
+
+def _match(question: Question, label: str, language: str, mode: str) -> str | None:
+    """The one choice whose text or alias equals `label` ("exact"), starts with it
+    ("prefix") or has a word starting with it ("word": "late" -> "Arrived late")."""
+    if not label or (mode != "exact" and len(label) < (2 if _unspaced(label[0]) else 3)):
+        return None
+    hits: dict[str, bool] = {}  # choice id -> matched a text in the customer's language
+    for choice in question.choices:
+        named = [(_language(tag) == language, text) for tag, text in choice.text.items()]
+        for mine, text in [*named, *((False, alias) for alias in choice.aliases)]:
+            if _hit(_label_key(text), label, mode):
+                hits[choice.id] = hits.get(choice.id, False) or mine
+    if len(hits) == 1:
+        return next(iter(hits))
+    preferred = [choice_id for choice_id, mine in hits.items() if mine]
+    return preferred[0] if len(preferred) == 1 else None
+
+
+def _hit(candidate: str, label: str, mode: str) -> bool:
+    if mode == "exact" or candidate == label:
+        return candidate == label
+    if mode == "prefix":
+        return candidate.startswith(label)
+    if not _word_matchable(candidate):
+        return False
+    if _unspaced(label[0]):
+        return label in candidate
+    at = candidate.find(label)
+    while at > 0 and candidate[at - 1].isalnum():
+        at = candidate.find(label, at + 1)
+    return at >= 0
+
+
+@lru_cache(maxsize=4096)
+def _word_matchable(candidate: str) -> bool:
+    """Whether a choice text may be matched by a word inside it: not if it holds a
+    negation ("No problems"), or a customer's "problems" would pick it."""
+    if _NEGATIONS.intersection(re.findall(r"\w+", candidate)):
+        return False
+    return not any(n in candidate for n in _NEGATIONS if _unspaced(n[0]))
+
+
+def _resolve(question: Question, part: str, language: str, level: int) -> list[str] | None:
+    """Choice ids for `part`, trying the whole, then splitting on commas, "and" words,
+    spaces and unspaced "and" words (和, と, และ) in turn; None if any piece fails."""
+    part = _trim(part, "P")
+    if not part:
+        return []
+    one = _choose_one(question, part, language)
+    if one is None and part.startswith("و") and len(part) > 1:  # Arabic "and" is a prefix
+        one = _choose_one(question, part[1:], language)
+    if one is not None:
+        return [one]
+    for index in range(level, len(_SPLITTERS)):
+        pieces = _SPLITTERS[index].split(part)
+        if len(pieces) < 2:
+            continue
+        if len(pieces) > MAX_PARTS:
+            return None
+        found: list[str] = []
+        for piece in pieces:
+            got = _resolve(question, piece, language, index + 1)
+            if got is None:
+                break
+            found += got
+        else:
+            return found
+    return None
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def is_stop(text: str | None) -> bool:
+    """Whether the whole message asks us to stop messaging ("STOP", "parar", "配信停止"),
+    politeness allowed ("stop please"); a longer sentence is not ("stop the music")."""
+    if not text:
+        return False
+    key = _phrase_key(text)
+    for _ in range(3):
+        if key in _STOP:
+            return True
+        shorter = _trim(_strip_affix(key, _POLITE), "PS")
+        if shorter == key:
+            return False
+        key = shorter
+    return False
+
+
+def is_delete_request(text: str | None) -> bool:
+    """Whether a short message asks us to delete the customer's data ("please delete my
+    data", "borrar mis datos", "データを削除"). Callers should confirm before deleting."""
+    if not text:
+        return False
+    key = _fold(_phrase_key(text))
+    return len(key) <= MAX_DELETE_CHARS and _DELETE.search(key) is not None

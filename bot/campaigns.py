@@ -1,0 +1,250 @@
+"""Campaigns: who gets the survey, when (their local window), and what stops it.
+
+`plan` is a dry run the team sees before anything is sent (recipients per market and
+channel, local send times, coupons needed against available, who is skipped and why);
+`start` stores the same plan as one conversation per contact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from babel.languages import get_official_languages
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+from bot import coupons
+from bot.errors import NotFound
+from bot.flows import Flow
+from bot.models import (
+    AudienceMember,
+    Campaign,
+    CampaignStatus,
+    Contact,
+    Conversation,
+    ConversationState,
+)
+from bot.windows import next_send_time, zone
+
+WHATSAPP = "whatsapp"
+
+
+@dataclass
+class MarketPlan:
+    market: str
+    channel: str
+    recipients: int = 0
+    first_send: datetime | None = None
+    timezone: str | None = None
+
+    @property
+    def first_send_local(self) -> str:
+        if self.first_send is None:
+            return "-"
+        return self.first_send.astimezone(zone(self.timezone)).strftime("%a %d %b %H:%M %Z")
+
+
+@dataclass
+class Plan:
+    flow: Flow
+    audience_tag: str
+    coupon_pool: str | None
+    starts_at: datetime
+    markets: dict[tuple[str, str], MarketPlan] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    coupons_free: int = 0
+
+    @property
+    def recipients(self) -> int:
+        return sum(m.recipients for m in self.markets.values())
+
+    @property
+    def coupons_short(self) -> int:
+        return max(0, self.recipients - self.coupons_free) if self.coupon_pool else 0
+
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.recipients == 0:
+            notes.append(f"nobody to survey in audience {self.audience_tag!r}")
+        if self.coupons_short:
+            notes.append(
+                f"coupon pool {self.coupon_pool!r} has {self.coupons_free} free codes for "
+                f"{self.recipients} recipients: {self.coupons_short} short if all complete"
+            )
+        return notes
+
+
+def locale_for_contact(contact: Contact, flow: Flow) -> str:
+    """Their own locale if known, else the main language of their country."""
+    wanted = contact.locale
+    if not wanted and contact.country:
+        languages = get_official_languages(contact.country, de_facto=True)
+        if languages:
+            wanted = f"{languages[0]}-{contact.country}"
+    return flow.locale_for(wanted)
+
+
+def skip_reason(contact: Contact) -> str | None:
+    if contact.forgotten_at is not None:
+        return "asked to be forgotten"
+    if contact.opted_out_at is not None:
+        return "opted out"
+    if contact.unreachable_reason:
+        return f"unreachable: {contact.unreachable_reason}"
+    if contact.channel == WHATSAPP and not contact.consent:
+        # WhatsApp allows business-initiated messages only to customers who opted in.
+        return "no recorded WhatsApp opt-in"
+    return None
+
+
+def _audience(session: Session, tag: str, chunk: int = 2000) -> Iterator[Contact]:
+    last = 0
+    while True:
+        rows = session.exec(
+            select(Contact)
+            .join(AudienceMember, col(AudienceMember.contact_id) == Contact.id)
+            .where(AudienceMember.tag == tag, col(Contact.id) > last)
+            .order_by(col(Contact.id))
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id  # type: ignore[assignment]
+        session.expunge_all()
+
+
+def plan(
+    session: Session,
+    flow: Flow,
+    audience_tag: str,
+    starts_at: datetime,
+    coupon_pool: str | None = None,
+) -> Plan:
+    pool = coupon_pool or (flow.coupon.pool if flow.coupon else None)
+    result = Plan(flow, audience_tag, pool, starts_at)
+    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at):
+        if reason:
+            result.skipped[reason] += 1
+            continue
+        key = (market, contact.channel)
+        entry = result.markets.setdefault(
+            key, MarketPlan(market, contact.channel, timezone=contact.timezone)
+        )
+        entry.recipients += 1
+        if entry.first_send is None or (send_at and send_at < entry.first_send):
+            entry.first_send, entry.timezone = send_at, contact.timezone
+    if pool:
+        result.coupons_free, _ = coupons.stock(session, pool)
+    return result
+
+
+def _walk(
+    session: Session, flow: Flow, tag: str, starts_at: datetime
+) -> Iterator[tuple[Contact, str | None, datetime | None, str]]:
+    for contact in _audience(session, tag):
+        market = (contact.country or "??").upper()
+        reason = skip_reason(contact)
+        send_at = (
+            None
+            if reason
+            else next_send_time(starts_at, contact.timezone, flow.market(contact.country).window)
+        )
+        yield contact, reason, send_at, market
+
+
+def start(
+    session: Session,
+    flow: Flow,
+    audience_tag: str,
+    starts_at: datetime,
+    now: datetime,
+    coupon_pool: str | None = None,
+    show: str = "",
+    created_by: str | None = None,
+) -> Campaign:
+    """Create the campaign and one conversation per audience contact (skipped ones too,
+    so `campaign status` can say why they got nothing)."""
+    if not session.exec(
+        select(AudienceMember.tag).where(AudienceMember.tag == audience_tag)
+    ).first():
+        raise NotFound("audience", audience_tag)
+    campaign = Campaign(
+        flow_id=flow.id,
+        flow_version=flow.version,
+        audience_tag=audience_tag,
+        show=show or audience_tag,
+        coupon_pool=coupon_pool or (flow.coupon.pool if flow.coupon else None),
+        status=CampaignStatus.RUNNING,
+        starts_at=starts_at,
+        created_at=now,
+        created_by=created_by,
+    )
+    session.add(campaign)
+    session.flush()
+    batch: list[dict[str, object]] = []
+    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at):
+        batch.append(
+            {
+                "campaign_id": campaign.id,
+                "contact_id": contact.id,
+                "state": ConversationState.SKIPPED if reason else ConversationState.PLANNED,
+                "skip_reason": reason,
+                "locale": locale_for_contact(contact, flow),
+                "market": market,
+                "send_at": send_at,
+                "answers": {},
+                "position": 0,
+                "retries": 0,
+                "steps": 0,
+            }
+        )
+        if len(batch) >= 1000:
+            session.execute(insert(Conversation), batch)
+            batch = []
+    if batch:
+        session.execute(insert(Conversation), batch)
+    return campaign
+
+
+def get(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("campaign", campaign_id)
+    return campaign
+
+
+def set_status(
+    session: Session, campaign_id: int, status: CampaignStatus, now: datetime
+) -> Campaign:
+    """pause, resume or stop. Stopping skips everyone not yet messaged; answers already
+    in are kept, and conversations under way may still finish."""
+    campaign = get(session, campaign_id)
+    if campaign.status in (CampaignStatus.STOPPED, CampaignStatus.COMPLETED):
+        raise NotFound("running or paused campaign", campaign_id)
+    campaign.status = status
+    if status == CampaignStatus.STOPPED:
+        campaign.ended_at = now
+        session.execute(
+            update(Conversation)
+            .where(
+                Conversation.campaign_id == campaign_id,
+                Conversation.state == ConversationState.PLANNED,
+            )
+            .values(state=ConversationState.SKIPPED, skip_reason="campaign stopped")
+        )
+    session.add(campaign)
+    return campaign
+
+
+def status_counts(session: Session, campaign_id: int) -> Mapping[tuple[str, str], int]:
+    """(market, state) -> conversations."""
+    rows = session.execute(
+        select(Conversation.market, Conversation.state, func.count())
+        .where(Conversation.campaign_id == campaign_id)
+        .group_by(Conversation.market, Conversation.state)
+    ).all()
+    return {(m or "??", s): n for m, s, n in rows}

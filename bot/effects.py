@@ -1,0 +1,196 @@
+"""Applies an engine step inside the caller's transaction: state, answers, coupon, outbox.
+
+Everything here happens in one unit of work, so a conversation's new state and the
+messages it causes are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from bot import coupons, outbox
+from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, Step
+from bot.flows import Flow
+from bot.locales import normalize_tag
+from bot.messages import Channel, Outbound, Template
+from bot.models import Answer, Campaign, Contact, Conversation, ConversationState
+
+
+def convo_of(conversation: Conversation) -> Convo:
+    return Convo(
+        state=conversation.state,
+        position=conversation.position,
+        retries=conversation.retries,
+        answers=dict(conversation.answers or {}),
+        locale=conversation.locale,
+        reminded=conversation.reminded_at is not None,
+    )
+
+
+def apply_step(
+    session: Session,
+    flow: Flow,
+    conversation: Conversation,
+    contact: Contact,
+    result: Step,
+    now: datetime,
+    *,
+    in_reply: bool,
+) -> None:
+    """Store `result` for `conversation`. `in_reply`: the customer just wrote to us."""
+    assert conversation.id is not None and contact.id is not None
+    before = conversation.state
+    conversation.steps += 1
+    new = result.convo
+    conversation.state = new.state
+    conversation.position = new.position
+    conversation.retries = new.retries
+    conversation.answers = dict(new.answers)
+    conversation.last_activity_at = now
+    if new.reminded and conversation.reminded_at is None:
+        conversation.reminded_at = now
+    if before != ConversationState.ACTIVE and new.state == ConversationState.ACTIVE:
+        conversation.sent_at = now
+    if in_reply and conversation.started_at is None and before == ConversationState.ACTIVE:
+        conversation.started_at = now
+    session.add(conversation)
+
+    for index, effect in enumerate(result.effects):
+        key = f"conv:{conversation.id}:{conversation.steps}:{index}"
+        match effect:
+            case Send():
+                send_to_contact(
+                    session,
+                    flow,
+                    contact,
+                    effect,
+                    key,
+                    now,
+                    conversation_id=conversation.id,
+                    in_reply=in_reply,
+                    locale=conversation.locale,
+                )
+            case SaveAnswer():
+                _save_answer(session, conversation, effect, now)
+            case IssueCoupon():
+                text = _coupon_text(session, conversation, effect, now)
+                send_to_contact(
+                    session,
+                    flow,
+                    contact,
+                    Send("thank_you", text),
+                    key,
+                    now,
+                    conversation_id=conversation.id,
+                    in_reply=in_reply,
+                    locale=conversation.locale,
+                )
+            case OptOut():
+                opt_out(session, contact, now)
+            case Completed():
+                conversation.completed_at = now
+
+
+def send_to_contact(
+    session: Session,
+    flow: Flow | None,
+    contact: Contact,
+    send: Send,
+    key: str,
+    now: datetime,
+    *,
+    conversation_id: int | None,
+    in_reply: bool,
+    locale: str,
+) -> bool:
+    template = None
+    if send.template and flow is not None:
+        ref = flow.template(send.template, locale)
+        if ref:
+            template = Template(ref, dict(send.template_vars))
+    message = Outbound(
+        channel=Channel(contact.channel),
+        address=contact.address,
+        text=send.text,
+        choices=send.choices,
+        multiple=send.multiple,
+        template=template,
+        business_initiated=not in_reply,
+        kind=send.kind,
+    )
+    return outbox.enqueue(
+        session,
+        key,
+        message,
+        kind=send.kind,
+        now=now,
+        contact_id=contact.id,
+        conversation_id=conversation_id,
+    )
+
+
+def _save_answer(
+    session: Session, conversation: Conversation, effect: SaveAnswer, now: datetime
+) -> None:
+    existing = session.exec(
+        select(Answer).where(
+            Answer.conversation_id == conversation.id, Answer.question_id == effect.question_id
+        )
+    ).first()
+    answer = existing or Answer(
+        conversation_id=conversation.id,
+        question_id=effect.question_id,  # type: ignore[arg-type]
+        question_type=effect.question_type,
+    )
+    answer.raw_text = effect.raw_text
+    answer.value = effect.value
+    answer.skipped = effect.skipped
+    answer.media = [dict(m) for m in effect.media]
+    answer.locale = conversation.locale
+    answer.created_at = now
+    session.add(answer)
+
+
+def _coupon_text(
+    session: Session, conversation: Conversation, effect: IssueCoupon, now: datetime
+) -> str:
+    campaign = session.get(Campaign, conversation.campaign_id)
+    pool = (campaign.coupon_pool if campaign and campaign.coupon_pool else None) or effect.pool
+    coupon = coupons.assign(session, pool, conversation.id, now, effect.expires_days)  # type: ignore[arg-type]
+    if coupon is None:
+        # An empty pool must not break the conversation: thank them, and tell the team.
+        if campaign is not None:
+            session.execute(
+                update(Campaign)
+                .where(Campaign.id == campaign.id)
+                .values(coupon_shortfall=Campaign.coupon_shortfall + 1)
+            )
+        return f"{effect.thank_you}\n\n{effect.fallback}"
+    expires = coupon.expires_at or now
+    babel_locale = (normalize_tag(conversation.locale) or "en").replace("-", "_")
+    try:
+        expires_text = format_date(expires, format="long", locale=babel_locale)
+    except Exception:  # noqa: BLE001 - an exotic locale must not block the coupon
+        expires_text = expires.date().isoformat()
+    coupon_line = effect.coupon_text.format(code=coupon.code, expires=expires_text)
+    return f"{effect.thank_you}\n\n{coupon_line}"
+
+
+def opt_out(session: Session, contact: Contact, now: datetime) -> None:
+    """For good and at once: no pending message leaves, no other survey starts."""
+    if contact.opted_out_at is None:
+        contact.opted_out_at = now
+        session.add(contact)
+    outbox.cancel_for_contact(session, contact.id)  # type: ignore[arg-type]
+    session.execute(
+        update(Conversation)
+        .where(
+            Conversation.contact_id == contact.id,
+            Conversation.state.in_([ConversationState.ACTIVE, ConversationState.PLANNED]),  # type: ignore[attr-defined]
+        )
+        .values(state=ConversationState.OPTED_OUT)
+    )

@@ -1,0 +1,209 @@
+"""Database tables (SQLModel). Alembic migrations in `bot/migrations` mirror these.
+
+Uniqueness the product relies on is enforced here, by the database, not by code paths:
+one contact per (channel, address), one conversation per (campaign, contact), one answer
+per (conversation, question), one coupon per conversation, one outbox row per
+idempotency key, one inbound event per (channel, external id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default=None, sa_column_kwargs=kw, sa_type=DateTime(timezone=True))
+
+
+class ConversationState(StrEnum):
+    PLANNED = "planned"  # in a campaign, not yet sent
+    SKIPPED = "skipped"  # never messaged: no consent, opted out, unreachable
+    ACTIVE = "active"  # intro sent, questions under way
+    COMPLETED = "completed"
+    OPTED_OUT = "opted_out"
+    EXPIRED = "expired"
+    FAILED = "failed"  # the intro could not be delivered
+
+
+OPEN_STATES = (ConversationState.ACTIVE,)
+
+
+class CampaignStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; provider call may be in flight
+    SENT = "sent"  # accepted by the provider
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"  # terminal: will not be retried
+    CANCELLED = "cancelled"  # e.g. the contact opted out before it left
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_contact_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=128)
+    name: str | None = Field(default=None, max_length=200)
+    locale: str | None = Field(default=None, max_length=16)
+    country: str | None = Field(default=None, max_length=2)
+    timezone: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    consent: bool = False
+    consent_source: str | None = Field(default=None, max_length=64)
+    opted_out_at: datetime | None = _ts()
+    unreachable_reason: str | None = Field(default=None, max_length=200)
+    #: Last message from the customer: opens WhatsApp's 24-hour service window.
+    last_inbound_at: datetime | None = _ts()
+    created_at: datetime | None = _ts()
+    forgotten_at: datetime | None = _ts()
+
+
+class AudienceMember(SQLModel, table=True):
+    """A contact belongs to the audience of a tag (a live show, an import)."""
+
+    tag: str = Field(primary_key=True, max_length=64)
+    contact_id: int = Field(primary_key=True, foreign_key="contact.id")
+    source: str | None = Field(default=None, max_length=64)
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=64)
+    flow_version: int = 1
+    audience_tag: str = Field(max_length=64)
+    show: str = Field(default="", max_length=200)
+    coupon_pool: str | None = Field(default=None, max_length=64)
+    status: str = Field(default=CampaignStatus.SCHEDULED, max_length=16)
+    starts_at: datetime | None = _ts()
+    created_at: datetime | None = _ts()
+    ended_at: datetime | None = _ts()
+    created_by: str | None = Field(default=None, max_length=64)
+    #: Completions that found the coupon pool empty: the team owes these customers a code.
+    coupon_shortfall: int = 0
+
+
+class Conversation(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id", name="uq_conversation_contact"),
+        Index("ix_conversation_due", "state", "send_at"),
+        Index("ix_conversation_contact_state", "contact_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    state: str = Field(default=ConversationState.PLANNED, max_length=16)
+    skip_reason: str | None = Field(default=None, max_length=200)
+    locale: str = Field(default="en", max_length=16)
+    market: str | None = Field(default=None, max_length=8)
+    #: Index of the question awaiting an answer.
+    position: int = 0
+    #: Unreadable answers to the current question so far.
+    retries: int = 0
+    #: Every engine step gets a number: outbox idempotency keys are built from it.
+    steps: int = 0
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    send_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    started_at: datetime | None = _ts()
+    last_activity_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    completed_at: datetime | None = _ts()
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("conversation_id", "question_id", name="uq_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    question_id: str = Field(max_length=32)
+    question_type: str = Field(max_length=16)
+    #: Exactly what the customer sent, never altered.
+    raw_text: str | None = Field(default=None, sa_type=Text)
+    value: str | None = Field(default=None, sa_type=Text)
+    skipped: bool = False
+    media: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    locale: str | None = Field(default=None, max_length=16)
+    created_at: datetime | None = _ts()
+    # Filled by bot/analysis; the original stays in raw_text beside the translation.
+    language: str | None = Field(default=None, max_length=16)
+    translation: str | None = Field(default=None, sa_type=Text)
+    category: str | None = Field(default=None, max_length=32)
+    sentiment_label: str | None = Field(default=None, max_length=16)
+    sentiment_score: float | None = None
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgency: str | None = Field(default=None, max_length=16)
+    confidence: float | None = None
+    analyzer: str | None = Field(default=None, max_length=64)
+    analyzed_at: datetime | None = _ts()
+    review_status: str | None = Field(default=None, max_length=16)
+
+
+class Coupon(SQLModel, table=True):
+    __table_args__ = (Index("ix_coupon_free", "pool", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pool: str = Field(max_length=64)
+    code: str = Field(max_length=64, unique=True)
+    #: Unique: the database, not the code, guarantees one coupon per conversation.
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", unique=True)
+    assigned_at: datetime | None = _ts()
+    expires_at: datetime | None = _ts()
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=128)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    error_code: str | None = Field(default=None, max_length=32)
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    delivered_at: datetime | None = _ts()
+
+
+class InboundEvent(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
+        Index("ix_inbound_pending", "status", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    address: str | None = Field(default=None, max_length=128)
+    kind: str = Field(default="message", max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="received", max_length=16)
+    error: str | None = Field(default=None, sa_type=Text)
+    attempts: int = 0
+    received_at: datetime | None = _ts()
+    handled_at: datetime | None = _ts()

@@ -1,0 +1,62 @@
+"""Terminal rendering of a digest (Rich). Slack's Block Kit rendering is in adapters.slack."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from bot.digest import Digest, Figures
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _stars(f: Figures) -> str:
+    return " ".join(f"{k}★{f.ratings[k]}" for k in range(1, 6) if f.ratings[k])
+
+
+def render_digest(digest: Digest) -> Group:
+    c = digest.campaign
+    t = digest.total
+    head = Text.assemble(
+        (f"Campaign {c.id} · {c.show} · {c.flow_id} · {c.status}\n", "bold"),
+        f"sent {t.sent} · answered {t.started} ({_pct(t.response_rate)}) · completed "
+        f"{t.completed} ({_pct(t.completion_rate)}) · opted out {t.opted_out} · "
+        f"skipped {t.skipped} · waiting {t.planned}\n",
+        f"average rating {t.average_rating:.2f} · CSAT {_pct(t.csat)}"
+        if t.average_rating is not None
+        else "no ratings yet",
+        f" · NPS {t.nps:+.0f}" if t.nps is not None else "",
+        f"\ncoupons issued {digest.coupons_issued}",
+        (
+            f" · {digest.coupon_shortfall} customers owed a code (pool ran out)"
+            if digest.coupon_shortfall
+            else ""
+        ),
+    )
+    table = Table(
+        "market", "sent", "answered", "completed", "avg", "CSAT", "ratings", title="Per market"
+    )
+    for market, f in digest.markets.items():
+        table.add_row(
+            market,
+            str(f.sent),
+            str(f.started),
+            str(f.completed),
+            f"{f.average_rating:.2f}" if f.average_rating is not None else "-",
+            _pct(f.csat),
+            _stars(f),
+        )
+    parts: list[object] = [head, table]
+    if digest.choices:
+        choices = Table("question", "answers", title="Choices")
+        for question, counts in digest.choices.items():
+            choices.add_row(question, ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+        parts.append(choices)
+    if digest.categories:
+        parts.append(
+            Text("categories: " + ", ".join(f"{k} {v}" for k, v in digest.categories.most_common()))
+        )
+    return Group(*parts)  # type: ignore[arg-type]

@@ -1,0 +1,552 @@
+"""How postlive reads a customer's answer, whatever they type and wherever they are."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import lexicon
+from bot.answers import (
+    Parsed,
+    is_delete_request,
+    is_stop,
+    normalize_text,
+    parse_answer,
+    read_number,
+)
+from bot.flows import ChoiceDef, Question, QuestionType
+from bot.messages import Media
+
+RATING = Question(id="overall", type=QuestionType.RATING, text={"en": "Rate us"})
+NPS = Question(id="nps", type=QuestionType.NPS, text={"en": "Recommend us?"})
+FEELING = Question(
+    id="feeling",
+    type=QuestionType.SINGLE,
+    text={"en": "How was it?"},
+    choices=(
+        ChoiceDef(id="love", text={"en": "Love it!", "es": "Me encanta", "ja": "大好き"}),
+        ChoiceDef(id="ok", text={"en": "It's OK", "es": "Está bien"}, aliases=("👌",)),
+        ChoiceDef(id="meh", text={"en": "Not for me", "es": "No es para mí"}),
+    ),
+)
+ISSUES = Question(
+    id="issues",
+    type=QuestionType.MULTI,
+    text={"en": "What went wrong?"},
+    choices=(
+        ChoiceDef(id="late", text={"en": "Late delivery", "es": "Entrega tardía"}),
+        ChoiceDef(id="damaged", text={"en": "Damaged item", "es": "Producto dañado"}),
+        ChoiceDef(id="size", text={"en": "Wrong size", "ja": "サイズ違い"}),
+    ),
+)
+COMMENTS = Question(id="comments", type=QuestionType.TEXT, text={"en": "Anything else?"})
+UNBOXING = Question(id="unboxing", type=QuestionType.PHOTO, text={"en": "Show us!"})
+PHOTO = Media(url="https://example.test/p.jpg", content_type="image/jpeg")
+VOICE = Media(url="https://example.test/v.ogg", content_type="audio/ogg")
+
+
+def optional(question: Question) -> Question:
+    return question.model_copy(update={"optional": True})
+
+
+def answer(
+    question: Question,
+    text: str | None = None,
+    *,
+    choice: str | None = None,
+    media: tuple[Media, ...] = (),
+    locale: str = "en",
+) -> Parsed | None:
+    return parse_answer(question, text, choice, media, locale)
+
+
+# -- ratings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4", "4"),
+        ("٤", "4"),  # Arabic-Indic
+        ("۴", "4"),  # Persian
+        ("４", "4"),  # full-width, from a Japanese keyboard
+        ("๔", "4"),  # Thai
+        ("4️⃣", "4"),  # keycap emoji
+        ("\u200f٤\u200f", "4"),  # wrapped in right-to-left marks
+        ("4/5", "4"),
+        ("٤ من ٥", "4"),
+        ("4 out of 5 stars", "4"),
+        ("5 stars, love it!", "5"),
+    ],
+)
+def test_a_customer_can_rate_with_digits_from_any_keyboard(text: str, expected: str) -> None:
+    assert answer(RATING, text) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("four stars", "4"),
+        ("cuatro", "4"),  # es
+        ("Cinco estrellas", "5"),
+        ("quatro estrelas", "4"),  # pt
+        ("três", "3"),
+        ("vier Sterne", "4"),  # de
+        ("fünf", "5"),
+        ("quatre étoiles", "4"),  # fr
+        ("よん", "4"),  # ja
+        ("ご", "5"),
+        ("五つ星", "5"),
+        ("五", "5"),  # zh
+        ("两", "2"),
+        ("สี่", "4"),  # th
+        ("ห้าดาว", "5"),
+        ("bốn", "4"),  # vi
+        ("năm sao", "5"),
+        ("empat", "4"),  # id
+        ("lima bintang", "5"),
+        ("أربعة", "4"),  # ar
+        ("اربعه", "4"),  # typed without hamza, ta marbuta as ha
+        ("cuatro de cinco", "4"),
+    ],
+)
+def test_a_customer_can_rate_with_number_words(text: str, expected: str) -> None:
+    assert answer(RATING, text) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("⭐⭐⭐⭐", "4"),
+        ("⭐️⭐️⭐️⭐️⭐️", "5"),
+        ("★★★☆☆", "3"),
+        ("🌟🌟", "2"),
+        ("5⭐", "5"),
+        ("⭐⭐⭐⭐ great service", "4"),
+    ],
+)
+def test_a_customer_can_rate_with_stars(text: str, expected: str) -> None:
+    assert answer(RATING, text) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("👍", "5"),
+        ("👍🏽", "5"),
+        ("❤️‍🔥", "5"),
+        ("😍😍😍", "5"),
+        ("🙂", "4"),
+        ("😐", "3"),
+        ("🙁", "2"),
+        ("👎", "1"),
+        ("😡", "1"),
+    ],
+)
+def test_a_customer_can_rate_with_emoji(text: str, expected: str) -> None:
+    assert answer(RATING, text) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 or 4", "4.5", "12", "0", "1234", "great, thanks", "😡👍", "great 👍", "☆☆☆☆☆", "", None],
+)
+def test_an_unclear_rating_is_asked_again(text: str | None) -> None:
+    assert answer(RATING, text) is None
+
+
+def test_hai_is_two_in_vietnamese_but_a_greeting_in_indonesian() -> None:
+    assert answer(RATING, "hai", locale="vi-VN") == Parsed("2")
+    assert answer(RATING, "Hai", locale="id-ID") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", "0"), ("10", "10"), ("10/10", "10"), ("９", "9"), ("dix", "10"), ("十", "10")],
+)
+def test_a_customer_can_answer_nps_from_zero_to_ten(text: str, expected: str) -> None:
+    assert answer(NPS, text) == Parsed(expected)
+
+
+def test_an_nps_above_ten_is_asked_again() -> None:
+    assert answer(NPS, "11") is None
+
+
+# -- buttons --------------------------------------------------------------------------
+
+
+def test_a_tapped_button_is_the_answer() -> None:
+    assert answer(RATING, "⭐⭐⭐⭐", choice="overall:4") == Parsed("4")
+    assert answer(NPS, None, choice="nps:0") == Parsed("0")
+    assert answer(FEELING, "Love it!", choice="feeling:love") == Parsed("love")
+    assert answer(ISSUES, "Late delivery", choice="issues:late") == Parsed("late")
+
+
+def test_a_button_from_another_question_is_ignored() -> None:
+    assert answer(RATING, "3", choice="nps:9") == Parsed("3")
+    assert answer(RATING, None, choice="nps:9") is None
+
+
+@pytest.mark.parametrize("payload", ["overall:9", "overall:", "overall", "overall:4.0", ":4"])
+def test_an_invalid_button_falls_back_to_the_text(payload: str) -> None:
+    assert answer(RATING, "2", choice=payload) == Parsed("2")
+    assert answer(RATING, None, choice=payload) is None
+
+
+def test_an_unknown_choice_in_a_button_is_ignored() -> None:
+    assert answer(FEELING, None, choice="feeling:hate") is None
+
+
+# -- single and multiple choice -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("1", "en", "love"),
+        ("３", "ja", "meh"),
+        ("two", "en", "ok"),
+        ("Me encanta", "en", "love"),  # another language than the flow's
+        ("me encanta!!", "es-MX", "love"),
+        ("esta bien", "es", "ok"),  # accents missing
+        ("大好き", "pt-BR", "love"),
+        ("love", "en", "love"),  # unique prefix
+        ("👌", "en", "ok"),  # alias
+    ],
+)
+def test_a_customer_picks_one_choice(text: str, locale: str, expected: str) -> None:
+    assert answer(FEELING, text, locale=locale) == Parsed(expected)
+
+
+@pytest.mark.parametrize("text", ["4", "0", "no", "lo", "I love it a lot"])
+def test_an_unclear_single_choice_is_asked_again(text: str) -> None:
+    assert answer(FEELING, text) is None
+
+
+def test_the_customers_language_breaks_a_tie_between_choices() -> None:
+    question = Question(
+        id="arrival",
+        type=QuestionType.SINGLE,
+        text={"en": "Did it arrive on time?"},
+        choices=(
+            ChoiceDef(id="early", text={"en": "Fast", "de": "Früh"}),
+            ChoiceDef(id="almost", text={"en": "Almost", "de": "Fast"}),  # German "almost"
+        ),
+    )
+    assert answer(question, "fast", locale="en-GB") == Parsed("early")
+    assert answer(question, "Fast", locale="de-AT") == Parsed("almost")
+    assert answer(question, "fast", locale="fr") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1, 3",
+        "3 1",
+        "3,1",
+        "late and damaged",
+        "Late delivery, damaged",
+        "1 y 2",
+        "entrega tardia e producto dañado",
+        "サイズ違いと1",
+        "1、3",
+    ],
+)
+def test_a_customer_picks_several_choices(text: str) -> None:
+    parsed = answer(ISSUES, text)
+    assert parsed is not None
+    ids = parsed.value.split(",") if parsed.value else []
+    assert ids == [c.id for c in ISSUES.choices if c.id in ids]  # flow order
+    assert len(ids) == len(set(ids)) >= 2
+
+
+def test_several_choices_come_back_in_flow_order_without_duplicates() -> None:
+    assert answer(ISSUES, "3, 1, 3") == Parsed("late,size")
+    assert answer(ISSUES, "damaged and late") == Parsed("late,damaged")
+    assert answer(ISSUES, "wrong size") == Parsed("size")
+
+
+def test_a_word_inside_a_choice_text_picks_it_unless_the_choice_is_a_negation() -> None:
+    question = Question(
+        id="problems",
+        type=QuestionType.MULTI,
+        text={"en": "Any problems?"},
+        choices=(
+            ChoiceDef(id="none", text={"en": "No problems", "zh": "没有问题"}),
+            ChoiceDef(id="late", text={"en": "Arrived late", "ar": "وصل متأخرًا"}),
+            ChoiceDef(id="damaged", text={"en": "Damaged or broken", "zh": "破损"}),
+        ),
+    )
+    assert answer(question, "late and damaged") == Parsed("late,damaged")
+    assert answer(question, "broken, late") == Parsed("late,damaged")
+    assert answer(question, "متأخر، ٣") == Parsed("late,damaged")  # Arabic comma and digit
+    assert answer(question, "no problems") == Parsed("none")
+    assert answer(question, "problems") is None
+    assert answer(question, "问题") is None
+
+
+@pytest.mark.parametrize("text", ["1, 9", "13", "late and lost", "and", ","])
+def test_every_pick_must_be_understood(text: str) -> None:
+    assert answer(ISSUES, text) is None
+
+
+# -- text and photos ------------------------------------------------------------------
+
+
+def test_free_text_is_kept_as_typed() -> None:
+    assert answer(COMMENTS, "  Arrived in 3 days 🚀 \n") == Parsed("Arrived in 3 days 🚀")
+    assert answer(COMMENTS, "no") == Parsed("no")  # not optional: "no" is the answer
+    assert answer(COMMENTS, "bad\x00data") == Parsed("baddata")
+
+
+def test_a_voice_note_answers_a_text_question() -> None:
+    assert answer(COMMENTS, None, media=(VOICE,)) == Parsed(None)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u200f\u200e", None])
+def test_an_empty_message_is_not_an_answer(text: str | None) -> None:
+    assert answer(COMMENTS, text) is None
+
+
+def test_a_photo_answers_a_photo_question() -> None:
+    assert answer(UNBOXING, "look!", media=(PHOTO,)) == Parsed(None)
+    assert answer(UNBOXING, "here it is") is None
+    assert answer(UNBOXING, None, media=(VOICE,)) is None
+
+
+# -- skipping -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skip",
+        "No.",
+        "nope 🙏",
+        "nada",
+        "não",
+        "nein",
+        "rien",
+        "なし",
+        "tidak",
+        "ไม่มี",
+        "không",
+        "bỏ qua",
+        "لا",
+        "跳过",
+        "-",
+    ],
+)
+def test_a_customer_can_skip_an_optional_question(text: str) -> None:
+    for question in (COMMENTS, UNBOXING, RATING, NPS, FEELING, ISSUES):
+        assert answer(optional(question), text) == Parsed(None, skipped=True)
+
+
+def test_a_required_question_cannot_be_skipped() -> None:
+    assert answer(RATING, "skip") is None
+    assert answer(UNBOXING, "no") is None
+
+
+def test_a_choice_named_like_a_skip_word_is_a_choice() -> None:
+    question = optional(
+        Question(
+            id="again",
+            type=QuestionType.SINGLE,
+            text={"en": "Buy again?"},
+            choices=(
+                ChoiceDef(id="yes", text={"en": "Yes"}),
+                ChoiceDef(id="no", text={"en": "No"}),
+            ),
+        )
+    )
+    assert answer(question, "no") == Parsed("no")
+
+
+def test_a_skip_word_with_a_voice_note_is_an_answer() -> None:
+    assert answer(optional(COMMENTS), "no", media=(VOICE,)) == Parsed("no")
+
+
+# -- stop and delete ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "Stop!",
+        "stop please",
+        "UNSUBSCRIBE",
+        "opt out",
+        "Parar",
+        "BAJA",
+        "detener",
+        "arrêter",
+        "arret",
+        "Stopp",
+        "abmelden",
+        "停止",
+        "退订",
+        "配信停止",
+        "berhenti",
+        "หยุดค่ะ",
+        "dừng",
+        "hủy",
+        "إيقاف",
+        "الغاء",
+        "İPTAL",
+        "стоп",
+        "수신거부",
+        "itigil",
+        "basta",
+    ],
+)
+def test_a_customer_can_stop_messages_in_their_language(text: str) -> None:
+    assert is_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["no", "nada", "stop the music please", "alto", "5", "", None, "cancel my order"]
+)
+def test_other_messages_do_not_unsubscribe(text: str | None) -> None:
+    assert not is_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete my data",
+        "Please delete my data.",
+        "forget me",
+        "borrar mis datos",
+        "apagar meus dados",
+        "Meine Daten löschen bitte",
+        "supprimer mes donnees",
+        "データを削除してください",
+        "hapus data saya",
+        "ลบข้อมูลของฉัน",
+        "xóa dữ liệu của tôi",
+        "احذف بياناتي",
+        "请删除我的数据",
+    ],
+)
+def test_a_customer_can_ask_to_delete_their_data(text: str) -> None:
+    assert is_delete_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I love the data cable",
+        "undelete my datastore",
+        "stop",
+        "",
+        None,
+        "great product " * 40 + "delete my data",
+    ],
+)
+def test_other_messages_are_not_delete_requests(text: str | None) -> None:
+    assert not is_delete_request(text)
+
+
+# -- building blocks ------------------------------------------------------------------
+
+
+def test_normalize_text_folds_what_keyboards_vary() -> None:
+    assert normalize_text("  ¡CINCO!  ") == "cinco"
+    assert normalize_text("Love\u200e   it。") == "love it"
+    assert normalize_text("ＳＴＯＰ！") == "stop"
+    assert normalize_text("n/a") == "n/a"
+
+
+def test_read_number_wants_one_clear_number() -> None:
+    assert read_number("1234") == 1234  # the caller checks the range
+    assert read_number("3 or 4") is None
+    assert read_number("arrived 12/03, 5 stars") is None
+    assert read_number("nothing") is None
+
+
+@pytest.mark.parametrize(("word", "value"), sorted(lexicon.NUMBER_WORDS.items()))
+def test_every_number_word_reads_back(word: str, value: int) -> None:
+    assert read_number(word) == value
+
+
+@pytest.mark.parametrize(("emoji", "value"), sorted(lexicon.RATING_EMOJI.items()))
+def test_every_rating_emoji_reads_back(emoji: str, value: int) -> None:
+    assert answer(RATING, emoji) == Parsed(str(value))
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.STOP_WORDS))
+def test_every_stop_word_stops(word: str) -> None:
+    assert is_stop(word) and is_stop(word.upper())
+
+
+@pytest.mark.parametrize("word", sorted(lexicon.SKIP_WORDS))
+def test_every_skip_word_skips(word: str) -> None:
+    assert answer(optional(COMMENTS), word) == Parsed(None, skipped=True)
+    assert not is_stop(word)
+
+
+def test_the_lexicon_covers_every_market_language() -> None:
+    main = {"en", "de", "ja", "es", "pt", "fr", "id", "th", "vi", "ar", "zh"}
+    more = {"it", "ko", "ru", "tr", "nl", "pl", "hi", "ms", "tl"}
+    assert main <= lexicon.NUMBER_LANGUAGES
+    assert main <= lexicon.SKIP_LANGUAGES
+    assert main <= lexicon.DELETE_LANGUAGES
+    assert main | more <= lexicon.STOP_LANGUAGES
+    assert "no" not in lexicon.STOP_WORDS
+
+
+# -- robustness -----------------------------------------------------------------------
+
+QUESTIONS = [
+    q for base in (RATING, NPS, FEELING, ISSUES, COMMENTS, UNBOXING) for q in (base, optional(base))
+]
+ODD = st.one_of(
+    st.none(),
+    st.text(),
+    st.text(st.characters(exclude_categories=())),  # lone surrogates too
+    st.sampled_from(["\x00", "\u200d" * 50, "e\u0301\u0301\u0301", "👨‍👩‍👧", "٤\u200f", "⓵", "²"]),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    text=ODD,
+    choice=st.one_of(st.none(), st.text(), st.sampled_from(["overall:5", "issues:late", ":"])),
+    locale=st.one_of(st.text(max_size=12), st.sampled_from(["pt-BR", "id", "zh_Hant"])),
+    with_media=st.booleans(),
+)
+def test_no_message_ever_breaks_the_parser(
+    text: str | None, choice: str | None, locale: str, with_media: bool
+) -> None:
+    media = (PHOTO, VOICE) if with_media else ()
+    for question in QUESTIONS:
+        parsed = parse_answer(question, text, choice, media, locale)
+        assert parsed is None or isinstance(parsed, Parsed)
+    read_number(text or "")
+    is_stop(text)
+    is_delete_request(text)
+    normalize_text(text or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 and " * 100_000,
+        "late, " * 50_000,
+        "⭐" * 500_000,
+        "x" * 1_000_000,
+        "٤ " * 200_000,
+        "\ud800" * 1000,
+    ],
+)
+def test_huge_messages_are_read_quickly(text: str) -> None:
+    started = time.perf_counter()
+    for question in QUESTIONS:
+        parse_answer(question, text, None, (), "en")
+    is_stop(text)
+    is_delete_request(text)
+    assert time.perf_counter() - started < 2
