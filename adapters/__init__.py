@@ -1,9 +1,16 @@
 """Platform adapters. Each turns its platform's webhooks into `bot.messages.Inbound` and
 sends `bot.messages.Outbound` with the platform's own SDK. The core never imports them;
-the composition root asks here for the routes and senders of the configured channels."""
+the composition root asks here for the routes and senders of the configured channels.
+
+Every adapter package exposes the same two functions:
+
+    routes(app: App) -> list[BaseRoute]        its HTTP endpoints
+    sender(settings: Settings) -> Sender | None   its outbound channel, None when unconfigured
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
@@ -13,12 +20,24 @@ if TYPE_CHECKING:
     from bot.delivery import Sender
     from bot.settings import Settings
 
+#: channel name -> adapter package; Slack is the team's side and sends no survey messages.
+CHANNELS = {"whatsapp": "adapters.whatsapp", "telegram": "adapters.telegram"}
+TEAM = ("adapters.slack",)
+
 
 def routes(app: App) -> list[BaseRoute]:
     """HTTP routes of every adapter (each checks its own settings when called)."""
-    return []
+    found: list[BaseRoute] = []
+    for name in (*CHANNELS.values(), *TEAM):
+        found.extend(import_module(name).routes(app))
+    return found
 
 
 def senders(settings: Settings) -> dict[str, Sender]:
     """Senders for the channels `settings` configures."""
-    return {}
+    built: dict[str, Sender] = {}
+    for channel, name in CHANNELS.items():
+        sender = import_module(name).sender(settings)
+        if sender is not None:
+            built[channel] = sender
+    return built

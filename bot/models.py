@@ -94,6 +94,12 @@ class Campaign(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=64)
     #: Completions that found the coupon pool empty: the team owes these customers a code.
     coupon_shortfall: int = 0
+    #: Tokens the analysis spent on this campaign's answers (capped by settings).
+    analysis_prompt_tokens: int = 0
+    analysis_completion_tokens: int = 0
+    #: Local "HH:MM" (team's time zone) for the daily digest while the campaign runs.
+    digest_time: str | None = Field(default=None, max_length=5)
+    last_digest_at: datetime | None = _ts()
 
 
 class Conversation(SQLModel, table=True):
@@ -152,7 +158,13 @@ class Answer(SQLModel, table=True):
     confidence: float | None = None
     analyzer: str | None = Field(default=None, max_length=64)
     analyzed_at: datetime | None = _ts()
+    #: pending (awaiting a human), confirmed, corrected; None when no review was needed.
     review_status: str | None = Field(default=None, max_length=16)
+    review_reason: str | None = Field(default=None, max_length=200)
+    #: For urgent complaints: open, acknowledged, replied, not_complaint.
+    alert_status: str | None = Field(default=None, max_length=16)
+    #: Where the alert was posted (Slack channel:ts), so buttons can update it.
+    alert_ref: str | None = Field(default=None, max_length=64)
 
 
 class Coupon(SQLModel, table=True):
@@ -207,3 +219,35 @@ class InboundEvent(SQLModel, table=True):
     attempts: int = 0
     received_at: datetime | None = _ts()
     handled_at: datetime | None = _ts()
+
+
+class Theme(SQLModel, table=True):
+    """A consolidated theme of a campaign ("colour differs from the stream"), in the team's
+    language; answers in any language link to it. Adopting it closes the loop."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "key", name="uq_theme_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    #: Normalized phrase used to merge themes across digest runs.
+    key: str = Field(max_length=200)
+    label: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = _ts()
+    adopted_at: datetime | None = _ts()
+    adopted_by: str | None = Field(default=None, max_length=64)
+    #: What the team did, as told to the customers ("you said, we did").
+    loop_message: str | None = Field(default=None, sa_type=Text)
+
+
+class AnswerTheme(SQLModel, table=True):
+    answer_id: int = Field(primary_key=True, foreign_key="answer.id")
+    theme_id: int = Field(primary_key=True, foreign_key="theme.id", index=True)
+
+
+class AnalysisCache(SQLModel, table=True):
+    """Analysis results by hash of (text, prompt version, model): nothing is paid twice."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _ts()

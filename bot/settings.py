@@ -43,9 +43,18 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4.1-mini"
     postlive_analyzer: Literal["auto", "openai", "offline"] = "auto"
+    #: Prompt tokens per analysis request (answers are batched up to this budget).
+    analysis_batch_tokens: int = 6000
+    #: Tokens (prompt + completion) one campaign's analysis may spend; then the team is warned.
+    analysis_campaign_token_cap: int = 2_000_000
+
+    #: Time zone the team's daily digest time is read in.
+    team_timezone: str = "UTC"
 
     #: Where downloaded media (photo answers, voice notes) are kept.
     media_dir: str = "media"
+    #: Largest media file (photo, voice note) downloaded from a platform, in bytes.
+    media_max_bytes: int = 16 * 1024 * 1024
     #: Largest inbound webhook body accepted, in bytes.
     max_body_bytes: int = 256 * 1024
     log_format: Literal["auto", "json", "text"] = "auto"
