@@ -8,6 +8,7 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -408,6 +409,11 @@ def _parse_time(text: str) -> datetime:
     except ValueError as exc:
         raise typer.BadParameter(f"not an ISO time: {text!r}") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# Commands contributed by feature packages: each module offers register(app).
+for _module in ("bot.analysis.commands", "bot.loop_commands", "adapters.telegram.commands"):
+    import_module(_module).register(app)
 
 
 def main() -> None:  # pragma: no cover

@@ -251,3 +251,13 @@ class AnalysisCache(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = _ts()
+
+
+class Show(SQLModel, table=True):
+    """A live show's join code: customers who send it (Telegram deep link, WhatsApp
+    click-to-chat text) join its audience with recorded consent."""
+
+    code: str = Field(primary_key=True, max_length=64)
+    audience_tag: str = Field(max_length=64)
+    title: str = Field(default="", max_length=200)
+    created_at: datetime | None = _ts()

@@ -88,6 +88,14 @@ def upgrade() -> None:
         batch_op.create_index("ix_inbound_pending", ["status", "received_at"], unique=False)
 
     op.create_table(
+        "show",
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("audience_tag", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("code"),
+    )
+    op.create_table(
         "audiencemember",
         sa.Column("tag", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=False),
@@ -306,6 +314,7 @@ def downgrade() -> None:
 
     op.drop_table("conversation")
     op.drop_table("audiencemember")
+    op.drop_table("show")
     with op.batch_alter_table("inboundevent", schema=None) as batch_op:
         batch_op.drop_index("ix_inbound_pending")
 
