@@ -367,19 +367,26 @@ def serve(
     """The web app (webhooks, Slack, /healthz) and, unless --no-worker, the worker."""
     import uvicorn
 
+    from bot.logs import configure
     from bot.web import create_app
 
     application = _app()
-    uvicorn.run(create_app(application, run_worker=worker), host=host, port=port, log_level="info")
+    configure(application.settings.log_format, application.settings.log_level)
+    uvicorn.run(
+        create_app(application, run_worker=worker), host=host, port=port, log_config=None
+    )
 
 
 @app.command("worker")
 @clean_errors
 def worker_command() -> None:
     """Scheduler and outbox worker only (for scaled-out deployments)."""
+    from bot.logs import configure
     from bot.worker import run_forever
 
-    asyncio.run(run_forever(_app()))
+    application = _app()
+    configure(application.settings.log_format, application.settings.log_level)
+    asyncio.run(run_forever(application))
 
 
 @db_app.command("upgrade")
@@ -412,7 +419,12 @@ def _parse_time(text: str) -> datetime:
 
 
 # Commands contributed by feature packages: each module offers register(app).
-for _module in ("bot.analysis.commands", "bot.loop_commands", "adapters.telegram.commands"):
+for _module in (
+    "bot.analysis.commands",
+    "bot.loop_commands",
+    "bot.privacy_commands",
+    "adapters.telegram.commands",
+):
     import_module(_module).register(app)
 
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     #: Largest inbound webhook body accepted, in bytes.
     max_body_bytes: int = 256 * 1024
     log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+    #: Personal data (webhook payloads, message texts, inactive contacts) older than this
+    #: many days is purged on schedule; 0 keeps everything.
+    retention_days: int = 365
 
     @field_validator("slack_admin_users", mode="before")
     @classmethod

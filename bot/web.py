@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.bootstrap import App
 from bot.db import ping
+from bot.metrics import Metrics, MetricsMiddleware
 
 
 class BodyLimit:
@@ -63,7 +65,16 @@ def create_app(app: App, *, run_worker: bool = False) -> Starlette:
             {"status": "ok" if ok else "degraded", "database": ok}, status_code=200 if ok else 503
         )
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    metrics = Metrics(app.engine, app.clock)
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        body = await asyncio.to_thread(metrics.render)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
     import adapters
 
     routes.extend(adapters.routes(app))
@@ -86,4 +97,6 @@ def create_app(app: App, *, run_worker: bool = False) -> Starlette:
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.postlive = app
     web.add_middleware(BodyLimit, limit=app.settings.max_body_bytes)
+    paths = frozenset(getattr(route, "path", "") for route in routes)
+    web.add_middleware(MetricsMiddleware, metrics=metrics, paths=paths)
     return web

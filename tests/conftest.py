@@ -112,7 +112,15 @@ def deliver(app: App) -> int:
             total += report.sent
         return total
 
-    return asyncio.run(drain())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(drain())
+    # Called from an async test: run the drain on its own loop in a helper thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, drain()).result()
 
 
 _counter = iter(range(1, 10**9))

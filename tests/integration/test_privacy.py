@@ -1,0 +1,112 @@
+"""A customer's personal data can be forgotten, and the team's exports carry none."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from adapters.simulator import SimulatorChannel
+from bot import digest
+from bot.bootstrap import App
+from bot.cli import app as cli
+from bot.db import session_scope
+from bot.messages import Media
+from bot.models import Answer, Campaign, Contact, InboundEvent, Outbox
+from bot.privacy import find_contacts, forget, purge_expired
+from tests.conftest import add_contact, say
+from tests.integration.test_survey_journey import start_campaign
+
+ALICE = "+12125550101"
+
+
+def answer_everything(app: App, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff fake jpeg")
+    say(app, ALICE, "4")
+    say(app, ALICE, "3")
+    say(app, ALICE, "damaged")
+    say(app, ALICE, "My name is Alice Smith, the box was crushed")
+    say(app, ALICE, media=(Media("https://x.test/p.jpg", "image/jpeg", str(photo)),))
+
+
+def test_forgetting_a_customer_erases_who_they_are_but_keeps_the_figures(
+    app: App, simulator: SimulatorChannel, tmp_path: Path
+) -> None:
+    add_contact(app, ALICE)
+    campaign_id = start_campaign(app)
+    answer_everything(app, tmp_path)
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, f"whatsapp:{ALICE}")
+        report = forget(session, contact, app.clock.now())
+    assert report.files_deleted == 1 and not (tmp_path / "photo.jpg").exists()
+    with session_scope(app.engine) as session:
+        assert session.exec(select(Contact).where(Contact.address == ALICE)).first() is None
+        assert session.exec(select(InboundEvent).where(InboundEvent.address == ALICE)).all() == []
+        assert all(ALICE not in row.address for row in session.exec(select(Outbox)).all())
+        answers = {a.question_id: a for a in session.exec(select(Answer)).all()}
+        campaign = session.get(Campaign, campaign_id)
+        figures = digest.build(session, campaign, app.flows["post-live"])  # type: ignore[arg-type]
+    assert answers["overall"].value == "4"
+    assert answers["improve"].value is None and answers["improve"].raw_text is None
+    assert answers["photo"].media == []
+    assert figures.total.ratings[4] == 1
+
+
+def test_a_forgotten_customer_is_never_messaged_again(app: App, simulator: SimulatorChannel) -> None:
+    add_contact(app, ALICE)
+    start_campaign(app)
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, ALICE)
+        forget(session, contact, app.clock.now())
+    sent = sum(len(t) for t in simulator.transcripts.values())
+    app.clock.advance(hours=30)
+    app.dispatcher.run_once()
+    from tests.conftest import deliver
+
+    deliver(app)
+    assert sum(len(t) for t in simulator.transcripts.values()) == sent
+
+
+def test_old_personal_data_is_purged_after_the_retention(app: App, simulator: SimulatorChannel) -> None:
+    add_contact(app, ALICE)
+    start_campaign(app)
+    say(app, ALICE, "5")
+    later = app.clock.now() + timedelta(days=400)
+    with session_scope(app.engine) as session:
+        report = purge_expired(session, later, retention_days=365)
+    assert report.contacts == 1 and report.events >= 1
+    with session_scope(app.engine) as session:
+        assert session.exec(select(Contact).where(Contact.address == ALICE)).first() is None
+
+
+def test_export_gives_answers_without_phone_numbers(
+    app: App, simulator: SimulatorChannel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_contact(app, ALICE)
+    campaign_id = start_campaign(app)
+    answer_everything(app, tmp_path)
+    monkeypatch.setenv("DATABASE_URL", app.settings.database_url)
+    out = tmp_path / "answers.jsonl"
+    result = CliRunner().invoke(cli, ["export", str(campaign_id), "--format", "jsonl", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["question_id"] for r in rows] == ["overall", "product", "problems", "improve", "photo"]
+    assert rows[3]["original"] == "My name is Alice Smith, the box was crushed"
+    assert ALICE not in out.read_text(encoding="utf-8")
+    csv_out = tmp_path / "answers.csv"
+    result = CliRunner().invoke(cli, ["export", str(campaign_id), "--out", str(csv_out)])
+    assert result.exit_code == 0 and csv_out.read_text(encoding="utf-8").startswith("campaign_id,")
+
+
+def test_forget_cli_names_an_unknown_address_in_one_line(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", app.settings.database_url)
+    result = CliRunner().invoke(cli, ["contacts", "forget", "+19999999999"])
+    assert result.exit_code == 1
+    assert "no contact '+19999999999'" in result.output
