@@ -6,18 +6,23 @@ messages it causes are committed together or not at all.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import coupons, outbox
+from bot.clock import utc
+from bot.db import upsert_insert
 from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, Step
 from bot.flows import Flow
 from bot.locales import normalize_tag
 from bot.messages import Channel, Outbound, Template
 from bot.models import Answer, Campaign, Contact, Conversation, ConversationState
+
+#: How long after a customer's message a business may still write to them freely.
+SERVICE_WINDOW = timedelta(hours=24)
 
 
 def convo_of(conversation: Conversation) -> Convo:
@@ -112,6 +117,10 @@ def send_to_contact(
         ref = flow.template(send.template, locale)
         if ref:
             template = Template(ref, dict(send.template_vars))
+    # WhatsApp lets a business write freely for 24 hours after the customer's last
+    # message; only outside that window must a message we start go out as a template.
+    last_heard = contact.last_inbound_at
+    window_open = last_heard is not None and now - utc(last_heard) < SERVICE_WINDOW
     message = Outbound(
         channel=Channel(contact.channel),
         address=contact.address,
@@ -119,7 +128,7 @@ def send_to_contact(
         choices=send.choices,
         multiple=send.multiple,
         template=template,
-        business_initiated=not in_reply,
+        business_initiated=not in_reply and not window_open,
         kind=send.kind,
     )
     return outbox.enqueue(
@@ -136,23 +145,27 @@ def send_to_contact(
 def _save_answer(
     session: Session, conversation: Conversation, effect: SaveAnswer, now: datetime
 ) -> None:
-    existing = session.exec(
-        select(Answer).where(
-            Answer.conversation_id == conversation.id, Answer.question_id == effect.question_id
-        )
-    ).first()
-    answer = existing or Answer(
+    values = {
+        "raw_text": effect.raw_text,
+        "value": effect.value,
+        "skipped": effect.skipped,
+        "media": [dict(m) for m in effect.media],
+        "locale": conversation.locale,
+        "created_at": now,
+    }
+    # One statement whether or not the answer exists (a re-answered question updates it).
+    statement = upsert_insert(session)(Answer).values(
         conversation_id=conversation.id,
-        question_id=effect.question_id,  # type: ignore[arg-type]
+        question_id=effect.question_id,
         question_type=effect.question_type,
+        themes=[],
+        **values,
     )
-    answer.raw_text = effect.raw_text
-    answer.value = effect.value
-    answer.skipped = effect.skipped
-    answer.media = [dict(m) for m in effect.media]
-    answer.locale = conversation.locale
-    answer.created_at = now
-    session.add(answer)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["conversation_id", "question_id"], set_=values
+        )
+    )
 
 
 def _coupon_text(

@@ -15,11 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from bot.db import session_scope, supports_skip_locked
+from bot.db import session_scope, supports_skip_locked, upsert_insert
 from bot.messages import Channel, Choice, Outbound, Template
 from bot.models import Outbox, OutboxStatus
 
@@ -85,10 +83,10 @@ def enqueue(
         "next_attempt_at": not_before or now,
     }
     # INSERT ... ON CONFLICT DO NOTHING: one statement, race-free on both engines.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        upsert_insert(session)(Outbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
     return bool(session.execute(statement).rowcount)
 
@@ -192,6 +190,21 @@ def mark_failed(session: Session, row_id: int, error: str, code: str | None) -> 
             status=OutboxStatus.FAILED, claimed_until=None, last_error=error[:2000], error_code=code
         )
     )
+
+
+def requeue_as_template(session: Session, row: Outbox, now: datetime, error: str, code: str) -> None:
+    """Send `row` once more as its business-initiated template: the provider refused the
+    free-form text (WhatsApp's 24-hour window had closed). The `template_fallback` flag
+    keeps it to once; the provider id is cleared so late receipts of the refused attempt
+    no longer match the row."""
+    row.payload = {**row.payload, "business_initiated": True, "template_fallback": True}
+    row.status = OutboxStatus.PENDING
+    row.next_attempt_at = now
+    row.claimed_until = None
+    row.provider_id = None
+    row.error_code = code[:32]
+    row.last_error = error[:2000]
+    session.add(row)
 
 
 def cancel_for_contact(session: Session, contact_id: int) -> int:
