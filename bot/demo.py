@@ -195,7 +195,12 @@ class DemoResult:
     messages: int
 
 
-def run(workdir: Path, seed: int = 7, progress: Callable[[str], None] | None = None) -> DemoResult:
+def run(
+    workdir: Path,
+    seed: int = 7,
+    progress: Callable[[str], None] | None = None,
+    scale: float = 1.0,
+) -> DemoResult:
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -209,7 +214,7 @@ def run(workdir: Path, seed: int = 7, progress: Callable[[str], None] | None = N
     app.senders = {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
 
     say("importing simulated customers")
-    people = _audience(app, rng)
+    people = _audience(app, rng, scale)
     with session_scope(app.engine) as session:
         coupons.generate(session, "post-live", len(people) - 5, prefix="LUNA-")
         flow = app.flows["post-live"]
@@ -270,7 +275,7 @@ def _drain(app: App, channel: SimulatorChannel) -> None:
 Persona = Callable[[Outbound, random.Random], Inbound | None]
 
 
-def _audience(app: App, rng: random.Random) -> dict[str, Persona]:
+def _audience(app: App, rng: random.Random, scale: float) -> dict[str, Persona]:
     people: dict[str, Persona] = {}
     with session_scope(app.engine) as session:
         for market in MARKETS:
@@ -278,7 +283,7 @@ def _audience(app: App, rng: random.Random) -> dict[str, Persona]:
                 market.country, phonenumbers.PhoneNumberType.MOBILE
             )
             base = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
-            for i in range(market.customers):
+            for i in range(max(5, round(market.customers * scale))):
                 address = (
                     f"{base[:-3]}{i:03d}"
                     if market.channel == Channel.WHATSAPP

@@ -57,7 +57,9 @@ def test_forgetting_a_customer_erases_who_they_are_but_keeps_the_figures(
     assert figures.total.ratings[4] == 1
 
 
-def test_a_forgotten_customer_is_never_messaged_again(app: App, simulator: SimulatorChannel) -> None:
+def test_a_forgotten_customer_is_never_messaged_again(
+    app: App, simulator: SimulatorChannel
+) -> None:
     add_contact(app, ALICE)
     start_campaign(app)
     with session_scope(app.engine) as session:
@@ -72,7 +74,9 @@ def test_a_forgotten_customer_is_never_messaged_again(app: App, simulator: Simul
     assert sum(len(t) for t in simulator.transcripts.values()) == sent
 
 
-def test_old_personal_data_is_purged_after_the_retention(app: App, simulator: SimulatorChannel) -> None:
+def test_old_personal_data_is_purged_after_the_retention(
+    app: App, simulator: SimulatorChannel
+) -> None:
     add_contact(app, ALICE)
     start_campaign(app)
     say(app, ALICE, "5")
@@ -92,10 +96,18 @@ def test_export_gives_answers_without_phone_numbers(
     answer_everything(app, tmp_path)
     monkeypatch.setenv("DATABASE_URL", app.settings.database_url)
     out = tmp_path / "answers.jsonl"
-    result = CliRunner().invoke(cli, ["export", str(campaign_id), "--format", "jsonl", "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["export", str(campaign_id), "--format", "jsonl", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["question_id"] for r in rows] == ["overall", "product", "problems", "improve", "photo"]
+    assert [r["question_id"] for r in rows] == [
+        "overall",
+        "product",
+        "problems",
+        "improve",
+        "photo",
+    ]
     assert rows[3]["original"] == "My name is Alice Smith, the box was crushed"
     assert ALICE not in out.read_text(encoding="utf-8")
     csv_out = tmp_path / "answers.csv"

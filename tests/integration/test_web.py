@@ -14,7 +14,9 @@ from tests.integration.test_survey_journey import start_campaign
 
 @pytest.fixture
 def client(app: App) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(app)), base_url="http://t")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(app)), base_url="http://t"
+    )
 
 
 async def test_healthz_reports_the_database(client: httpx.AsyncClient) -> None:
@@ -27,7 +29,9 @@ async def test_healthz_says_degraded_when_the_database_is_gone(app: App) -> None
     from bot.db import make_engine
 
     app.engine = make_engine("sqlite:////nonexistent-dir/x.db")
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(app)), base_url="http://t")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(app)), base_url="http://t"
+    )
     response = await client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] is False

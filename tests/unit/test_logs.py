@@ -24,8 +24,9 @@ def test_numbers_are_masked_but_small_figures_stay(raw: str, masked: str) -> Non
 
 def test_a_log_record_with_a_number_in_an_exception_is_masked() -> None:
     logger = logging.getLogger("postlive.test")
-    record = logger.makeRecord("postlive.test", logging.ERROR, __file__, 1,
-                               "could not reach %s", ("+819012345678",), None)
+    record = logger.makeRecord(
+        "postlive.test", logging.ERROR, __file__, 1, "could not reach %s", ("+819012345678",), None
+    )
     try:
         raise ValueError("invalid number +819012345678")
     except ValueError:
