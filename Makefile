@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 UV := .tools/bin/uv
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-postgres lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -20,6 +20,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -q
+
+# The suite on a throw-away PostgreSQL server (needs its binaries; CI runs both).
+test-postgres: $(VENV)/.installed
+	bash .ci/run --postgres
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot adapters tests benchmarks

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel.languages import get_official_languages
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, literal_column, update
 from sqlmodel import Session, col, select
 
 from bot import coupons
@@ -27,7 +27,8 @@ from bot.models import (
     Conversation,
     ConversationState,
 )
-from bot.windows import next_send_time, zone
+from bot.ratelimit import DEFAULT_PLANNING_RATES
+from bot.windows import Spreader, contact_zone, zone
 
 WHATSAPP = "whatsapp"
 
@@ -100,21 +101,40 @@ def skip_reason(contact: Contact) -> str | None:
     return None
 
 
-def _audience(session: Session, tag: str, chunk: int = 2000) -> Iterator[Contact]:
+#: What planning reads of a contact: plain rows, not ORM objects (five times cheaper
+#: at 100,000 recipients); they have the same attribute names.
+_PLANNING_COLUMNS = (
+    Contact.id,
+    Contact.channel,
+    Contact.address,
+    Contact.locale,
+    Contact.country,
+    Contact.timezone,
+    Contact.consent,
+    Contact.opted_out_at,
+    Contact.unreachable_reason,
+    Contact.forgotten_at,
+)
+
+
+def _audience(session: Session, tag: str, chunk: int = 5000) -> Iterator[Contact]:
     last = 0
     while True:
-        rows = session.exec(
-            select(Contact)
-            .join(AudienceMember, col(AudienceMember.contact_id) == Contact.id)
-            .where(AudienceMember.tag == tag, col(Contact.id) > last)
-            .order_by(col(Contact.id))
-            .limit(chunk)
-        ).all()
+        rows = (
+            session.connection()
+            .execute(
+                select(*_PLANNING_COLUMNS)
+                .join(AudienceMember, col(AudienceMember.contact_id) == Contact.id)
+                .where(AudienceMember.tag == tag, col(Contact.id) > last)
+                .order_by(col(Contact.id))
+                .limit(chunk)
+            )
+            .all()
+        )
         if not rows:
             return
-        yield from rows
-        last = rows[-1].id  # type: ignore[assignment]
-        session.expunge_all()
+        yield from rows  # type: ignore[misc]
+        last = rows[-1].id
 
 
 def plan(
@@ -143,16 +163,23 @@ def plan(
 
 
 def _walk(
-    session: Session, flow: Flow, tag: str, starts_at: datetime
+    session: Session,
+    flow: Flow,
+    tag: str,
+    starts_at: datetime,
+    rates: Mapping[str, float] | None = None,
 ) -> Iterator[tuple[Contact, str | None, datetime | None, str]]:
+    """Each audience contact with why they are skipped, or their send time: the first
+    instant of their market's window in their own time zone, spread over the window at
+    `rates` (messages per second per channel; see windows.Spreader)."""
+    spreader = Spreader(starts_at, DEFAULT_PLANNING_RATES if rates is None else rates)
     for contact in _audience(session, tag):
         market = (contact.country or "??").upper()
         reason = skip_reason(contact)
-        send_at = (
-            None
-            if reason
-            else next_send_time(starts_at, contact.timezone, flow.market(contact.country).window)
-        )
+        send_at = None
+        if not reason:
+            tz = contact_zone(contact.timezone, contact.country, contact.address)
+            send_at = spreader.send_at(contact.channel, tz, flow.market(market).window)
         yield contact, reason, send_at, market
 
 
@@ -165,9 +192,11 @@ def start(
     coupon_pool: str | None = None,
     show: str = "",
     created_by: str | None = None,
+    rates: Mapping[str, float] | None = None,
 ) -> Campaign:
     """Create the campaign and one conversation per audience contact (skipped ones too,
-    so `campaign status` can say why they got nothing)."""
+    so `campaign status` can say why they got nothing). `rates` (messages per second per
+    channel, `ratelimit.planning_rates(settings)`) paces the intros over each window."""
     if not session.exec(
         select(AudienceMember.tag).where(AudienceMember.tag == audience_tag)
     ).first():
@@ -185,29 +214,73 @@ def start(
     )
     session.add(campaign)
     session.flush()
+    # Constants go into the statement once, not into 100,000 parameter sets (the empty
+    # answers as SQL: serializing {} per row cost more than the whole time-zone work).
+    constants = {
+        "campaign_id": campaign.id,
+        "answers": literal_column("'{}'"),
+        "position": 0,
+        "retries": 0,
+        "steps": 0,
+    }
     batch: list[dict[str, object]] = []
-    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at):
+    locales: dict[tuple[str | None, str | None], str] = {}
+    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at, rates):
+        locale = locales.get((contact.locale, contact.country))
+        if locale is None:
+            locale = locales[(contact.locale, contact.country)] = locale_for_contact(contact, flow)
         batch.append(
             {
-                "campaign_id": campaign.id,
                 "contact_id": contact.id,
                 "state": ConversationState.SKIPPED if reason else ConversationState.PLANNED,
                 "skip_reason": reason,
-                "locale": locale_for_contact(contact, flow),
+                "locale": locale,
                 "market": market,
                 "send_at": send_at,
-                "answers": {},
-                "position": 0,
-                "retries": 0,
-                "steps": 0,
             }
         )
-        if len(batch) >= 1000:
-            session.execute(insert(Conversation), batch)
+        if len(batch) >= 5000:
+            _insert_conversations(session, constants, batch)
             batch = []
     if batch:
-        session.execute(insert(Conversation), batch)
+        _insert_conversations(session, constants, batch)
     return campaign
+
+
+def _insert_conversations(
+    session: Session, constants: dict[str, object], batch: list[dict[str, object]]
+) -> None:
+    table = Conversation.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table).values(**constants), batch)
+        return
+    # PostgreSQL: COPY, in the same transaction. psycopg's executemany sends 100,000
+    # INSERTs one by one (pipelined) and took longer than all the planning around it.
+    columns = ("campaign_id", "contact_id", "state", "skip_reason", "locale", "market")
+    columns += ("send_at", "answers", "position", "retries", "steps")
+    campaign_id = constants["campaign_id"]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY conversation ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row(
+                    (
+                        campaign_id,
+                        row["contact_id"],
+                        str(row["state"]),
+                        row["skip_reason"],
+                        row["locale"],
+                        row["market"],
+                        row["send_at"],
+                        "{}",
+                        0,
+                        0,
+                        0,
+                    )
+                )
+    finally:
+        cursor.close()
 
 
 def get(session: Session, campaign_id: int) -> Campaign:

@@ -306,15 +306,33 @@ def campaign_stop(campaign_id: int) -> None:
 def digest_command(
     campaign_id: int,
     chart: Annotated[Path | None, typer.Option(help="Write the chart PNG here.")] = None,
+    post: Annotated[
+        bool, typer.Option("--post", help="Post it to SLACK_DIGEST_CHANNEL (with the chart).")
+    ] = False,
 ) -> None:
-    """Print a campaign digest (figures per market)."""
+    """Print a campaign digest (figures per market), or post it to Slack."""
     from bot import digest
     from bot.report import render_digest
 
     application = _app()
+    if post:
+        from adapters.slack import post_digest
+
+        messages = asyncio.run(post_digest(application, campaign_id))
+        console.print(
+            f"digest of campaign {campaign_id} posted to "
+            f"{application.settings.slack_digest_channel} ({len(messages)} messages + chart)"
+        )
+        return
     with session_scope(application.engine) as session:
         campaign = campaigns.get(session, campaign_id)
-        built = digest.build(session, campaign, application.flows.get(campaign.flow_id))
+        built = digest.build(
+            session,
+            campaign,
+            application.flows.get(campaign.flow_id),
+            token_cap=application.settings.analysis_campaign_token_cap,
+            now=application.clock.now(),
+        )
     console.print(render_digest(built))
     if chart:
         console.print(f"chart: {digest.chart(built, chart)}")
@@ -363,6 +381,12 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Also run the scheduler and outbox worker.")
     ] = True,
+    telegram_polling: Annotated[
+        bool,
+        typer.Option(
+            "--telegram-polling", help="Fetch Telegram updates by long polling (no public URL)."
+        ),
+    ] = False,
 ) -> None:
     """The web app (webhooks, Slack, /healthz) and, unless --no-worker, the worker."""
     import uvicorn
@@ -372,9 +396,13 @@ def serve(
 
     application = _app()
     configure(application.settings.log_format, application.settings.log_level)
-    uvicorn.run(
-        create_app(application, run_worker=worker), host=host, port=port, log_config=None
-    )
+    web = create_app(application, run_worker=worker)
+    if telegram_polling:
+        from adapters.telegram.polling import serve_with_polling
+
+        asyncio.run(serve_with_polling(application, web, host, port))
+        return
+    uvicorn.run(web, host=host, port=port, log_config=None)
 
 
 @app.command("worker")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from bot.models import Coupon
+from bot.models import Conversation, Coupon
 
 #: No 0/O, 1/I/L: codes are read aloud in live streams and typed on phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -24,6 +24,13 @@ def assign(
     session: Session, pool: str, conversation_id: int, now: datetime, expires_days: int
 ) -> Coupon | None:
     """The conversation's coupon, taking a free one from `pool` if it has none yet."""
+    # Two completions of one conversation must not both find "no coupon yet" and each
+    # take one (PostgreSQL would then refuse the second with a unique violation): lock
+    # the conversation first. A no-op when the caller already holds it (the engine path);
+    # SQLite serializes writers anyway.
+    session.exec(
+        select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+    )
     held = session.exec(select(Coupon).where(Coupon.conversation_id == conversation_id)).first()
     if held is not None:
         return held

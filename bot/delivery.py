@@ -1,14 +1,33 @@
-"""Turns claimed outbox rows into channel calls and records what happened."""
+"""Turns claimed outbox rows into channel calls and records what happened.
+
+One message, one small story: wait for the provider's and the recipient's rate, check the
+claim is still ours, call the channel, and commit the outcome in its own transaction
+right after the call. Messages to different recipients go out concurrently (a provider
+allowing 80 per second is never reached one call at a time); messages to one recipient
+go out one after the other, in the order they were queued, so question 3 never overtakes
+question 2.
+
+Exactly once, as the customer sees it: the row is `sending` (durably, by `claim`) before
+the call and `sent` with the provider's id a few milliseconds after it. Only a crash in
+that gap leaves a message in doubt; `claim` hands such a row out again after its lease,
+flagged, and we ask the provider (`SenderLookup`) before resending. A channel that cannot
+be asked gets the message again: the one case in which a customer may see a message
+twice, bounded by the calls in flight when the process died (docs/scaling.md).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 
 from bot import outbox
 from bot.clock import Clock
@@ -16,6 +35,7 @@ from bot.db import session_scope
 from bot.errors import OutsideWindow, RateLimited, RecipientUnreachable
 from bot.messages import Outbound
 from bot.models import Contact
+from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -28,71 +48,270 @@ class Sender(Protocol):
         ...
 
 
+@runtime_checkable
+class SenderLookup(Protocol):
+    """A channel that can tell whether it already accepted a message (optional)."""
+
+    async def lookup(self, message: Outbound, *, key: str) -> str | None:
+        """The provider's id for the message sent under `key`, or None if it has none."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message given up on after every attempt: the team should hear about it."""
+
+    outbox_id: int
+    key: str
+    channel: str
+    kind: str
+    attempts: int
+    error: str
+
+
+DeadLetterHook = Callable[[DeadLetter], None]
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    #: In-doubt rows the provider turned out to have already: recorded, not resent.
+    recovered: int = 0
+    #: Claimed but handed back unsent (shutdown, lease running out).
+    released: int = 0
+    #: Left `sending`: the outcome is unknown (a timeout, the database away); the lease
+    #: brings them back in doubt.
+    unknown: int = 0
+    dead: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def claimed(self) -> int:
-        return self.sent + self.retried + self.failed
+        return (
+            self.sent + self.retried + self.failed + self.recovered + self.released + self.unknown
+        )
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("sent", "retried", "failed", "recovered", "released", "unknown", "dead"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors[: max(0, 100 - len(self.errors))])
 
 
-async def deliver_due(
-    engine: Engine, senders: Mapping[str, Sender], clock: Clock, limit: int = 50
+class Delivery:
+    """Sends claimed rows: rate limits, lease check, in-doubt lookup, outcome."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        *,
+        limiter: RateLimiter | None = None,
+        lease: timedelta = outbox.LEASE,
+        on_dead_letter: DeadLetterHook | None = None,
+    ) -> None:
+        self.engine = engine
+        self.senders = senders
+        self.clock = clock
+        self.limiter = limiter or RateLimiter()
+        self.lease = lease.total_seconds()
+        self.on_dead_letter = on_dead_letter
+        #: Set when the worker stops: rows not yet on the wire are handed back.
+        self.stopping = False
+        #: Rows whose provider call is under way (a stopping worker lets these finish).
+        self.calling: set[int] = set()
+        self.dead_letters = 0
+
+    async def deliver(self, row: outbox.Claimed, claimed_at: float, report: DeliveryReport) -> None:
+        """Send one claimed row. `claimed_at` is the monotonic time of its claim."""
+        channel, address = row.message.channel, row.message.address
+        sender = self.senders[channel]
+        try:
+            await self.limiter.acquire(channel, address)
+        except asyncio.CancelledError:
+            await self._record(_release, self.engine, row)
+            report.released += 1
+            raise
+        # Never start a call on a claim that may have run out: another worker could be
+        # sending the same row by now. A fifth of the lease is kept for the call itself.
+        if self.stopping or time.monotonic() - claimed_at > self.lease * 0.8:
+            await self._record(_release, self.engine, row)
+            report.released += 1
+            return
+        if row.in_doubt and await self._already_sent(sender, row, report):
+            return
+        self.calling.add(row.id)
+        try:
+            provider_id = await asyncio.wait_for(
+                sender.send(row.message, key=row.key), timeout=self.lease * 0.2
+            )
+        except TimeoutError:
+            # The provider may or may not have it: leave the row `sending`; after the lease
+            # it comes back in doubt and is looked up before any resend.
+            log.warning("send timed out for outbox %s; outcome unknown", row.id)
+            report.unknown += 1
+        except RateLimited as exc:
+            self.limiter.pause(channel, exc.retry_after)
+            # Told when to come back: flow control, never a reason to give up.
+            may_give_up = exc.retry_after is None
+            await self._retry(row, str(exc), exc.retry_after, report, may_give_up)
+        except RecipientUnreachable as exc:
+            await self._record(_unreachable, self.engine, row, exc.reason)
+            report.failed += 1
+            report.errors.append(exc.reason)
+        except OutsideWindow as exc:
+            # The adapter already tried the template path; nothing more we can do with it.
+            await self._record(_fail, self.engine, row, str(exc), "outside_window")
+            report.failed += 1
+            report.errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - transient or unknown: retry, bounded
+            log.warning("send failed for outbox %s (attempt %s): %s", row.id, row.attempts, exc)
+            await self._retry(row, f"{type(exc).__name__}: {exc}", None, report)
+        else:
+            # The provider has it: record that before anything else can happen.
+            if await self._record(_sent, self.engine, row, provider_id, self.clock):
+                report.sent += 1
+            else:
+                report.unknown += 1
+        finally:
+            self.calling.discard(row.id)
+
+    async def _already_sent(
+        self, sender: Sender, row: outbox.Claimed, report: DeliveryReport
+    ) -> bool:
+        if not isinstance(sender, SenderLookup):
+            log.warning(
+                "outbox %s was in flight when its worker died and %s cannot be asked whether "
+                "it arrived: resending (the customer may see it twice)",
+                row.id,
+                row.message.channel,
+            )
+            return False
+        try:
+            provider_id = await sender.lookup(row.message, key=row.key)
+        except Exception as exc:  # noqa: BLE001 - unknown stays unknown: ask again later
+            log.warning("could not look up in-doubt outbox %s: %s", row.id, exc)
+            report.unknown += 1
+            return True
+        if provider_id is None:
+            return False
+        log.info("outbox %s had reached the provider before the crash: not resent", row.id)
+        await self._record(_sent, self.engine, row, provider_id, self.clock)
+        report.recovered += 1
+        return True
+
+    async def _retry(
+        self,
+        row: outbox.Claimed,
+        error: str,
+        after: float | None,
+        report: DeliveryReport,
+        may_give_up: bool = True,
+    ) -> None:
+        kept = await self._record(_retry, self.engine, row, error, self.clock, after, may_give_up)
+        if kept is None:
+            report.unknown += 1
+            return
+        if kept:
+            report.retried += 1
+            return
+        report.failed += 1
+        report.dead += 1
+        report.errors.append(error)
+        self.dead_letters += 1
+        letter = DeadLetter(row.id, row.key, row.message.channel, row.kind, row.attempts, error)
+        log.error(
+            "dead letter: outbox %s (%s, %s) failed after %s attempts: %s",
+            letter.outbox_id,
+            letter.channel,
+            letter.kind,
+            letter.attempts,
+            letter.error,
+        )
+        if self.on_dead_letter:
+            try:
+                self.on_dead_letter(letter)
+            except Exception:  # noqa: BLE001 - an alert failing must not stop delivery
+                log.exception("dead-letter hook failed for outbox %s", row.id)
+
+    async def _record(self, fn: Callable[..., object], *args: object) -> object:
+        """Run a small write in a thread; a database blip is retried briefly, then the
+        row is left as it is (its lease brings it back)."""
+        for attempt in range(4):
+            try:
+                return await asyncio.to_thread(fn, *args)
+            except OperationalError:
+                if attempt == 3:
+                    log.exception("could not record the outcome of a send")
+                    return None
+                await asyncio.sleep(0.1 * 2**attempt)
+        return None  # pragma: no cover
+
+
+async def deliver_rows(
+    delivery: Delivery, rows: list[outbox.Claimed], concurrency: int = 32
 ) -> DeliveryReport:
-    """One pass: claim due rows for the channels we can send on, send them, record results."""
+    """Send `rows`: one recipient's in order, different recipients concurrently."""
     report = DeliveryReport()
-    rows = await asyncio.to_thread(outbox.claim, engine, clock.now(), limit, set(senders))
+    claimed_at = time.monotonic()
+    queues: dict[tuple[str, str], list[outbox.Claimed]] = defaultdict(list)
     for row in rows:
-        await _deliver(engine, senders[row.message.channel], row, clock, report)
+        queues[(row.message.channel, row.message.address)].append(row)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one_recipient(queue: list[outbox.Claimed]) -> None:
+        async with slots:
+            for row in queue:
+                await delivery.deliver(row, claimed_at, report)
+
+    await asyncio.gather(*(one_recipient(q) for q in queues.values()))
     return report
 
 
-async def _deliver(
-    engine: Engine, sender: Sender, row: outbox.Claimed, clock: Clock, report: DeliveryReport
-) -> None:
-    try:
-        provider_id = await sender.send(row.message, key=row.key)
-    except RateLimited as exc:
-        await asyncio.to_thread(_retry, engine, row, str(exc), clock, exc.retry_after)
-        report.retried += 1
-    except RecipientUnreachable as exc:
-        await asyncio.to_thread(_unreachable, engine, row, exc.reason)
-        report.failed += 1
-        report.errors.append(exc.reason)
-    except OutsideWindow as exc:
-        # The adapter already tried the template path; nothing more we can do with it.
-        await asyncio.to_thread(_fail, engine, row, str(exc), "outside_window")
-        report.failed += 1
-        report.errors.append(str(exc))
-    except Exception as exc:  # noqa: BLE001 - transient or unknown: retry, bounded
-        log.warning("send failed for outbox %s (attempt %s): %s", row.id, row.attempts, exc)
-        kept = await asyncio.to_thread(
-            _retry, engine, row, f"{type(exc).__name__}: {exc}", clock, None
-        )
-        if kept:
-            report.retried += 1
-        else:
-            report.failed += 1
-            report.errors.append(str(exc))
-    else:
-        await asyncio.to_thread(_sent, engine, row, provider_id, clock)
-        report.sent += 1
+async def deliver_due(
+    engine: Engine,
+    senders: Mapping[str, Sender],
+    clock: Clock,
+    limit: int = 50,
+    *,
+    limiter: RateLimiter | None = None,
+    concurrency: int = 32,
+    lease: timedelta = outbox.LEASE,
+    on_dead_letter: DeadLetterHook | None = None,
+) -> DeliveryReport:
+    """One pass: claim due rows for the channels we can send on, send them, record results."""
+    rows = await asyncio.to_thread(outbox.claim, engine, clock.now(), limit, set(senders), lease)
+    delivery = Delivery(
+        engine, senders, clock, limiter=limiter, lease=lease, on_dead_letter=on_dead_letter
+    )
+    return await deliver_rows(delivery, rows, concurrency)
 
 
-def _sent(engine: Engine, row: outbox.Claimed, provider_id: str | None, clock: Clock) -> None:
+def _sent(engine: Engine, row: outbox.Claimed, provider_id: str | None, clock: Clock) -> bool:
     with session_scope(engine) as session:
         outbox.mark_sent(session, row.id, provider_id, clock.now())
+    return True
 
 
 def _retry(
-    engine: Engine, row: outbox.Claimed, error: str, clock: Clock, after: float | None
+    engine: Engine,
+    row: outbox.Claimed,
+    error: str,
+    clock: Clock,
+    after: float | None,
+    may_give_up: bool = True,
 ) -> bool:
     with session_scope(engine) as session:
-        return outbox.mark_retry(session, row.id, row.attempts, error, clock.now(), after)
+        return outbox.mark_retry(
+            session, row.id, row.attempts, error, clock.now(), after, may_give_up=may_give_up
+        )
+
+
+def _release(engine: Engine, row: outbox.Claimed) -> None:
+    with session_scope(engine) as session:
+        outbox.release(session, row.id)
 
 
 def _fail(engine: Engine, row: outbox.Claimed, error: str, code: str | None) -> None:

@@ -18,6 +18,7 @@ import phonenumbers
 
 from adapters.simulator import SimulatorChannel
 from bot import campaigns, coupons
+from bot.analysis.runner import analyze_pending_now
 from bot.bootstrap import App, build
 from bot.clock import FrozenClock
 from bot.db import session_scope
@@ -208,7 +209,12 @@ def run(
     for leftover in (db, db.with_suffix(".db-wal"), db.with_suffix(".db-shm")):
         leftover.unlink(missing_ok=True)
     clock = FrozenClock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))  # after a US evening show
-    settings = Settings(database_url=f"sqlite:///{db}", shop_name="Luna Live Shop", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=f"sqlite:///{db}",
+        shop_name="Luna Live Shop",
+        postlive_analyzer="offline",  # the demo needs no key and spends nothing
+        _env_file=None,
+    )
     app = build(settings, clock=clock)
     channel = SimulatorChannel()
     app.senders = {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
@@ -251,6 +257,8 @@ def run(
                 break
         clock.advance(hours=1)
     app.dispatcher.run_once()
+    say("analysing free-text answers (offline analyzer)")
+    analyze_pending_now(app, limit=100_000)
 
     from bot import digest as digest_module
 

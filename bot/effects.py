@@ -152,6 +152,8 @@ def _save_answer(
         "media": [dict(m) for m in effect.media],
         "locale": conversation.locale,
         "created_at": now,
+        # A re-answered question is analysed again, not left with the old judgement.
+        "analyzed_at": None,
     }
     # One statement whether or not the answer exists (a re-answered question updates it).
     statement = upsert_insert(session)(Answer).values(

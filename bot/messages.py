@@ -77,7 +77,9 @@ class Outbound:
     multiple: bool = False
     media_url: str | None = None
     template: Template | None = None
-    #: Sent without the customer having written first (intro, reminder, loop message).
+    #: We start this exchange (intro, reminder, loop message) and the customer has not
+    #: written in the last 24 hours: WhatsApp then requires the template. Decided when
+    #: the row is written; a refusal (63016) falls back to the template once.
     business_initiated: bool = False
     #: What this message is in the conversation ("question:overall", "thank_you"...):
     #: for metrics, logs and the simulator, never shown to the customer.

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from bot.digest import Digest, Figures
+from bot.digest import Digest, Figures, Quote
 
 
 def _pct(value: float | None) -> str:
@@ -59,4 +59,32 @@ def render_digest(digest: Digest) -> Group:
         parts.append(
             Text("categories: " + ", ".join(f"{k} {v}" for k, v in digest.categories.most_common()))
         )
+    if digest.themes:
+        themes = Table(
+            "theme", "answers", "what customers said (original · translation)", title="Top themes"
+        )
+        for theme in digest.themes:
+            quotes = "\n".join(_quote(q) for q in theme.quotes)
+            label = f"{theme.label} ✓ adopted" if theme.adopted_at else theme.label
+            themes.add_row(label, str(theme.count), quotes)
+        parts.append(themes)
+    if digest.keywords:
+        hot = (f"{k.text} {k.count}" + (" (hot)" if k.recent else "") for k in digest.keywords[:12])
+        parts.append(Text("keywords: " + ", ".join(hot)))
+    notes = []
+    if digest.complaints_open:
+        notes.append(f"{digest.complaints_open} urgent complaints awaiting action")
+    if digest.awaiting_review:
+        notes.append(f"{digest.awaiting_review} answers awaiting human review")
+    if digest.text_answers:
+        notes.append(f"{digest.analysed}/{digest.text_answers} free-text answers analysed")
+    if notes:
+        parts.append(Text(" · ".join(notes)))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _quote(quote: Quote) -> str:
+    where = f"[{quote.market}{', ' + quote.language if quote.language else ''}]"
+    if quote.translation:
+        return f"{where} “{quote.original}” · {quote.translation}"
+    return f"{where} “{quote.original}” (untranslated)"

@@ -63,6 +63,24 @@ class Settings(BaseSettings):
     #: many days is purged on schedule; 0 keeps everything.
     retention_days: int = 365
 
+    # -- delivery at scale (docs/scaling.md) -------------------------------------------
+    #: Messages per second one Telegram bot may send overall, and to one chat.
+    telegram_mps: float = 30.0
+    telegram_chat_mps: float = 1.0
+    #: Messages per second to one Slack channel.
+    slack_channel_mps: float = 1.0
+    #: Processes running the outbox worker; each takes 1/N of every provider rate.
+    outbox_workers: Annotated[int, Field(ge=1)] = 1
+    #: Provider calls one worker keeps in flight at once.
+    outbox_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
+    #: A claimed message whose worker died is looked at again after this many seconds.
+    outbox_lease_seconds: Annotated[float, Field(gt=0)] = 120.0
+    #: How often the scheduler leader starts due conversations, reminds and expires.
+    dispatch_interval_seconds: Annotated[float, Field(gt=0)] = 20.0
+    #: Local hours in which no reminder goes out ("22:00-08:00"; intros follow the
+    #: market's window in the flow).
+    quiet_hours: str = "22:00-08:00"
+
     @field_validator("slack_admin_users", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -73,13 +91,18 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return bool(
-            self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from
+            self.twilio_account_sid and _given(self.twilio_auth_token) and self.twilio_whatsapp_from
         )
 
     @property
     def telegram_enabled(self) -> bool:
-        return self.telegram_bot_token is not None
+        return _given(self.telegram_bot_token)
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        return _given(self.slack_bot_token) and _given(self.slack_signing_secret)
+
+
+def _given(secret: SecretStr | None) -> bool:
+    """`TOKEN=` in a .env file is an empty string, not a token: the channel stays off."""
+    return bool(secret and secret.get_secret_value().strip())

@@ -1,13 +1,91 @@
-"""slack adapter (being built: see its issue)."""
+"""Slack, the team's side of postlive: `/postlive`, digests with charts, urgent-complaint
+alerts, the review queue and "you said, we did".
+
+Slash commands and interactivity arrive at POST /slack/events through slack-bolt's
+AsyncApp (signature and 5-minute timestamp window checked, ack within 3 s); messages
+leave through slack-sdk's AsyncWebClient pointed at SLACK_API_URL.
+
+The worker calls the hooks below; each is a no-op returning 0/False when Slack (or the
+channel it needs) is not configured:
+
+    post_pending_alerts(app) -> int        new urgent complaints to SLACK_ALERT_CHANNEL
+    post_due_digests(app) -> int           daily digests to SLACK_DIGEST_CHANNEL
+    post_final_digest(app, campaign_id)    once, when a campaign ends
+    post_digest(app, campaign_id, channel) on demand (`postlive digest ID --post`)
+
+Slack sends no survey messages, so `sender()` is always None.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.bootstrap import App
+    from bot.settings import Settings
+
+PATH = "/slack/events"
 
 
-def routes(app: Any) -> list[Any]:
-    return []
+def routes(app: App) -> list[BaseRoute]:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    from adapters.slack.team import team_for
+
+    if not app.settings.slack_enabled:
+
+        async def unconfigured(_request: Request) -> Response:
+            return PlainTextResponse(
+                "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)", status_code=404
+            )
+
+        return [Route(PATH, unconfigured, methods=["POST"])]
+    team = team_for(app)
+    assert team is not None
+    return [Route(PATH, team.endpoint, methods=["POST"])]
 
 
-def sender(settings: Any) -> None:
+def sender(settings: Settings) -> None:
+    """Slack is the team's channel, never a customer's: it has no outbox sender."""
     return None
+
+
+async def post_pending_alerts(app: App) -> int:
+    from adapters.slack import alerts
+    from adapters.slack.team import team_for
+
+    team = team_for(app)
+    return await alerts.post_pending(team) if team else 0
+
+
+async def post_due_digests(app: App) -> int:
+    from adapters.slack import digests
+    from adapters.slack.team import team_for
+
+    team = team_for(app)
+    return await digests.post_due(team) if team else 0
+
+
+async def post_final_digest(app: App, campaign_id: int) -> bool:
+    from adapters.slack import digests
+    from adapters.slack.team import team_for
+
+    team = team_for(app)
+    return await digests.post_final(team, campaign_id) if team else False
+
+
+async def post_digest(app: App, campaign_id: int, channel: str | None = None) -> list[Any]:
+    """Post a digest now (to `channel`, default SLACK_DIGEST_CHANNEL); returns the messages."""
+    from adapters.slack import digests
+    from adapters.slack.team import team_for
+    from bot.errors import ConfigError
+
+    team = team_for(app)
+    target = channel or app.settings.slack_digest_channel
+    if team is None or not target:
+        raise ConfigError("posting to Slack needs SLACK_BOT_TOKEN and SLACK_DIGEST_CHANNEL")
+    return await digests.post_digest(team, campaign_id, target)

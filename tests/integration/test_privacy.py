@@ -122,3 +122,23 @@ def test_forget_cli_names_an_unknown_address_in_one_line(
     result = CliRunner().invoke(cli, ["contacts", "forget", "+19999999999"])
     assert result.exit_code == 1
     assert "no contact '+19999999999'" in result.output
+
+
+def test_a_customer_who_asks_to_delete_their_data_is_confirmed_then_forgotten(
+    app: App, simulator: SimulatorChannel, tmp_path: Path
+) -> None:
+    add_contact(app, "+5511987654321", locale="pt-BR", country="BR", timezone="America/Sao_Paulo")
+    app.clock.advance(hours=21)
+    start_campaign(app)
+    say(app, "+5511987654321", "4")
+    say(app, "+5511987654321", "Quero apagar meus dados, por favor")
+    confirmation = simulator.last("+5511987654321")
+    from bot.phrases import phrase
+
+    assert confirmation is not None
+    assert confirmation.text == phrase("forget_confirm", "pt-BR", shop="Luna Live Shop")
+    with session_scope(app.engine) as session:
+        assert find_contacts(session, "+5511987654321") == []
+        assert session.exec(select(InboundEvent)).all() == []
+        (answer,) = session.exec(select(Answer)).all()
+    assert answer.value == "4"  # the anonymous rating still counts

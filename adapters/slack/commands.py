@@ -1,0 +1,264 @@
+"""`/postlive` in Slack: the CLI's words (start, status, pause, resume, stop, digest, loop,
+coupons, review, help). Every listener acks first, within Slack's 3 seconds, and does
+the slow work after, answering through the command's response_url. Only
+SLACK_ADMIN_USERS change campaigns; anyone else is refused and nothing happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import adopt, digests, review, status, views
+from adapters.slack.plans import PlanSpec, UsageError, make_plan, parse_time, plan_blocks
+from adapters.slack.poster import SlackError
+from adapters.slack.team import SlackTeam
+from bot import campaigns, coupons
+from bot.db import session_scope
+from bot.errors import PostliveError
+from bot.models import CampaignStatus
+
+log = logging.getLogger(__name__)
+
+HELP = """*postlive* — post-live surveys, digests and alerts
+`/postlive start` — open the start form, or inline:
+    `/postlive start post-live --audience TAG [--pool P] [--at TIME] [--show TITLE]`
+`/postlive status ID` — where every conversation and message stands
+`/postlive pause ID` · `resume ID` · `stop ID` — steer a campaign
+`/postlive digest ID` — post the campaign's digest and chart here
+`/postlive loop THEME_ID what we did` — tell the customers who raised a theme
+`/postlive coupons POOL` — codes left in a pool
+`/postlive review [ID]` — answers awaiting a human decision
+`/postlive help` — this text
+Starting, steering and closing the loop are for SLACK_ADMIN_USERS."""
+
+#: Subcommands that change something for customers: admins only.
+CHANGES = {
+    "start": "start campaigns",
+    "pause": "pause campaigns",
+    "resume": "resume campaigns",
+    "stop": "stop campaigns",
+    "loop": "close the loop with customers",
+}
+
+
+@dataclass
+class Call:
+    team: SlackTeam
+    ack: AsyncAck
+    respond: AsyncRespond
+    client: AsyncWebClient
+    body: dict[str, Any]
+    args: list[str]
+
+    @property
+    def user(self) -> str:
+        return str(self.body.get("user_id", ""))
+
+
+def split(text: str) -> list[str]:
+    """Words as a shell would split them; Slack's smart quotes and escapes undone."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    for smart, ascii_quote in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
+        text = text.replace(smart, ascii_quote)
+    return shlex.split(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # never sys.exit inside a web request
+        raise UsageError(f"{message} — usage: `/postlive {self.prog} {self.usage_hint}`")
+
+    usage_hint = ""
+
+
+def _start_parser() -> _Parser:
+    parser = _Parser(prog="start", add_help=False, exit_on_error=False)
+    parser.usage_hint = "post-live --audience TAG [--pool P] [--at TIME] [--show TITLE]"
+    parser.add_argument("flow")
+    parser.add_argument("--audience", required=True)
+    parser.add_argument("--pool")
+    parser.add_argument("--at")
+    parser.add_argument("--show", default="")
+    return parser
+
+
+def _number(args: list[str], what: str, example: str) -> int:
+    if len(args) < 1 or not args[0].isdigit():
+        raise UsageError(f"{what} must be a number, e.g. `/postlive {example}`")
+    return int(args[0])
+
+
+def register(team: SlackTeam, bolt: AsyncApp) -> None:
+    @bolt.command("/postlive")
+    async def postlive(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        async with team.tracked():
+            await dispatch(Call(team, ack, respond, client, body, []))
+
+    @bolt.event("app_mention")
+    async def mentioned(ack: AsyncAck, event: dict[str, Any], say: Any) -> None:
+        async with team.tracked():
+            await ack()
+            await say(text=HELP, thread_ts=event.get("ts"))
+
+
+async def dispatch(call: Call) -> None:
+    try:
+        words = split(str(call.body.get("text") or ""))
+    except ValueError as exc:
+        await call.ack(f"❓ I could not read that ({exc}: a quote left open?).\n{HELP}")
+        return
+    sub = words[0].lower() if words else "help"
+    call.args = words[1:]
+    handler = HANDLERS.get(sub)
+    if handler is None:
+        await call.ack(f"❓ Unknown subcommand `{sub[:40]}`.\n{HELP}")
+        return
+    if sub in CHANGES and not call.team.is_admin(call.user):
+        await call.ack(call.team.refusal(CHANGES[sub]))
+        return
+    try:
+        await handler(call)
+    except UsageError as exc:
+        await _say(call, f"❓ {exc}")
+    except PostliveError as exc:
+        await _say(call, f"⚠️ {exc}")
+    except Exception:  # noqa: BLE001 - the team gets a line, the log gets the trace
+        log.exception("/postlive %s failed", sub)
+        await _say(call, f"⚠️ `/postlive {sub}` failed unexpectedly; the details are in the log.")
+
+
+async def _say(call: Call, text: str) -> None:
+    """Answer the command: in the ack if not yet sent, else through response_url."""
+    if call.ack.response is None:
+        await call.ack(text)
+    else:
+        await call.respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def _help(call: Call) -> None:
+    await call.ack(HELP)
+
+
+async def _start(call: Call) -> None:
+    team = call.team
+    if not call.args:
+        await call.ack()
+        await call.client.views_open(
+            trigger_id=call.body["trigger_id"],
+            view=views.start_modal(
+                team, call.body.get("channel_id"), call.body.get("response_url")
+            ),
+        )
+        return
+    parsed = _start_parser().parse_args(call.args)
+    spec = PlanSpec(
+        flow=parsed.flow,
+        audience=parsed.audience,
+        pool=parsed.pool,
+        at=parse_time(parsed.at, team.settings.team_timezone) if parsed.at else None,
+        show=parsed.show,
+    )
+    await call.ack("🗓️ Planning…")
+    plan = await team.db(make_plan, team.app.engine, team.app.flows, spec, team.app.clock.now())
+    await call.respond(blocks=plan_blocks(plan, spec, team.language), text="Campaign plan")
+
+
+async def _status(call: Call) -> None:
+    campaign_id = _number(call.args, "the campaign id", "status 12")
+    await call.ack()
+    blocks = await call.team.db(status.status_blocks, call.team, campaign_id)
+    await call.respond(blocks=blocks, text=f"Campaign {campaign_id}")
+
+
+def _steer(new: CampaignStatus, verb: str) -> Callable[[Call], Awaitable[None]]:
+    async def steer(call: Call) -> None:
+        campaign_id = _number(call.args, "the campaign id", f"{verb} 12")
+        await call.ack()
+        team = call.team
+
+        def change() -> str:
+            with session_scope(team.app.engine) as session:
+                c = campaigns.set_status(session, campaign_id, new, team.app.clock.now())
+                return f"campaign {c.id} ({c.show}) is now *{c.status}*"
+
+        text = await team.db(change)
+        await call.respond(text=f"<@{call.user}>: {text}", response_type="in_channel")
+
+    return steer
+
+
+async def _digest(call: Call) -> None:
+    campaign_id = _number(call.args, "the campaign id", "digest 12")
+    await call.ack(f"📊 Posting the digest of campaign {campaign_id}…")
+    channel = str(call.body.get("channel_id", ""))
+    try:
+        await digests.post_digest(call.team, campaign_id, channel)
+    except SlackError as exc:
+        if exc.error not in ("not_in_channel", "channel_not_found"):
+            raise
+        await _say(
+            call,
+            f"⚠️ I cannot post here ({exc.error}): invite the postlive app to "
+            "this channel, or use SLACK_DIGEST_CHANNEL.",
+        )
+
+
+async def _loop(call: Call) -> None:
+    args = list(call.args)
+    theme_id = _number(args, "the theme id", "loop 7 we now show the colour in daylight")
+    rest = args[1:]
+    if rest[:1] == ["--message"]:
+        rest = rest[1:]
+    message = " ".join(rest).strip()
+    if not message:
+        raise UsageError("say what was done: `/postlive loop 7 we now show the colour in daylight`")
+    await call.ack("📣 Telling the customers who said it…")
+    result, notes = await adopt.adopt_theme(call.team, theme_id, message, call.user)
+    await call.respond(text=adopt.report(result, notes, call.user), response_type="in_channel")
+
+
+async def _coupons(call: Call) -> None:
+    if not call.args:
+        raise UsageError("name the pool: `/postlive coupons post-live`")
+    pool = call.args[0]
+    await call.ack()
+
+    def stock() -> tuple[int, int]:
+        with session_scope(call.team.app.engine) as session:
+            return coupons.stock(session, pool)
+
+    free, assigned = await call.team.db(stock)
+    lang = call.team.language
+    warning = " ⚠️ empty: completions will be owed a code" if not free else ""
+    counts = f"*{lang.number(free)}* free, {lang.number(assigned)} assigned"
+    await call.respond(text=f"🎟️ pool `{pool}`: {counts}{warning}")
+
+
+async def _review(call: Call) -> None:
+    campaign_id = _number(call.args, "the campaign id", "review 12") if call.args else None
+    await call.ack()
+    blocks = await call.team.db(review.queue_blocks, call.team, campaign_id)
+    await call.respond(blocks=blocks, text="Review queue")
+
+
+HANDLERS: dict[str, Callable[[Call], Awaitable[None]]] = {
+    "help": _help,
+    "start": _start,
+    "status": _status,
+    "pause": _steer(CampaignStatus.PAUSED, "pause"),
+    "resume": _steer(CampaignStatus.RUNNING, "resume"),
+    "stop": _steer(CampaignStatus.STOPPED, "stop"),
+    "digest": _digest,
+    "loop": _loop,
+    "coupons": _coupons,
+    "review": _review,
+}

@@ -1,0 +1,160 @@
+"""Everything postlive posts to Slack goes through here: paced per channel, retried on 429.
+
+Slack allows about one message per second per channel; bursts beyond that are answered
+with 429 and Retry-After. A small per-channel limiter spaces our own messages so we
+rarely meet the limit, and the SDK's `AsyncRateLimitErrorRetryHandler` waits out the
+Retry-After when we do. Errors become `SlackError` carrying Slack's error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import Block, fallback_text
+from bot.errors import PostliveError, RateLimited
+
+
+class SlackError(PostliveError):
+    """A Web API call failed; `error` is Slack's own code (not_in_channel, invalid_blocks...)."""
+
+    def __init__(self, method: str, error: str, detail: str = "") -> None:
+        self.method, self.error, self.detail = method, error, detail
+        super().__init__(f"slack {method} failed: {error} {detail}".strip())
+
+
+def web_client(token: str, base_url: str, *, rate_limit_retries: int = 3) -> AsyncWebClient:
+    """The SDK client pointed at SLACK_API_URL (tests point it at a local fake)."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ],
+    )
+
+
+class ChannelLimiter:
+    """At most one call per `interval` seconds per channel; channels do not wait on each other."""
+
+    def __init__(
+        self,
+        interval: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = interval
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait(self, channel: str) -> None:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            now = self._monotonic()
+            due = self._next.get(channel, now)
+            if due > now:
+                await self._sleep(due - now)
+                now = due
+            self._next[channel] = now + self.interval
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+    @property
+    def ref(self) -> str:
+        """How postlive stores where a message lives (Answer.alert_ref)."""
+        return f"{self.channel}:{self.ts}"
+
+    @classmethod
+    def parse(cls, ref: str) -> Posted:
+        channel, _, ts = ref.partition(":")
+        return cls(channel, ts)
+
+
+class Poster:
+    def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter | None = None) -> None:
+        self.client = client
+        self.limiter = limiter or ChannelLimiter()
+
+    async def post(
+        self, channel: str, blocks: list[Block], text: str | None = None, thread_ts: str = ""
+    ) -> Posted:
+        await self.limiter.wait(channel)
+        kwargs: dict[str, Any] = {}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        response = await self._call(
+            "chat.postMessage",
+            self.client.chat_postMessage(
+                channel=channel, text=text or fallback_text(blocks), blocks=blocks, **kwargs
+            ),
+        )
+        return Posted(str(response["channel"]), str(response["ts"]))
+
+    async def update(self, posted: Posted, blocks: list[Block], text: str | None = None) -> None:
+        await self.limiter.wait(posted.channel)
+        await self._call(
+            "chat.update",
+            self.client.chat_update(
+                channel=posted.channel,
+                ts=posted.ts,
+                text=text or fallback_text(blocks),
+                blocks=blocks,
+            ),
+        )
+
+    async def ephemeral(self, channel: str, user: str, text: str) -> None:
+        await self.limiter.wait(channel)
+        await self._call(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral(channel=channel, user=user, text=text),
+        )
+
+    async def upload_png(
+        self, channel: str, content: bytes, filename: str, title: str, comment: str = ""
+    ) -> None:
+        await self.limiter.wait(channel)
+        await self._call(
+            "files.upload_v2",
+            self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment or None,
+            ),
+        )
+
+    async def _call(self, method: str, call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", None)
+            error = str(exc.response.get("error", "unknown")) if exc.response else "unknown"
+            if status == 429:
+                retry = exc.response.headers.get("Retry-After") if exc.response else None
+                raise RateLimited(float(retry) if retry else None, f"slack {method}") from exc
+            detail = exc.response.get("errors", "") if exc.response else ""
+            raise SlackError(method, error, str(detail or "")) from exc
+        except SlackClientError as exc:
+            raise SlackError(method, type(exc).__name__, str(exc)) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # Slack unreachable: transient, the caller (worker, listener) decides to retry.
+            raise SlackError(method, "unreachable", f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,125 @@
+"""The review queue: answers the analysis was unsure about wait for a human, who confirms
+the machine's category or changes it. Until then the digest leaves them out of category
+and theme figures and counts them as "awaiting review"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from adapters.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    option,
+    section,
+    static_select,
+)
+from adapters.slack.labels import TeamLanguage
+from adapters.slack.team import SlackTeam
+from bot.db import session_scope
+from bot.digest import CATEGORIES, PENDING
+from bot.errors import NotFound
+from bot.models import Answer, Conversation
+
+CONFIRM = "review_confirm"
+CHANGE = "review_category"
+#: Answers per message: three blocks each keeps a queue message far under 50 blocks.
+PAGE = 10
+
+
+def queue_blocks(team: SlackTeam, campaign_id: int | None, note: str = "") -> list[Block]:
+    lang = team.language
+    with session_scope(team.app.engine) as session:
+        where: list[Any] = [Answer.review_status == PENDING]
+        if campaign_id is not None:
+            where.append(Conversation.campaign_id == campaign_id)
+        waiting = session.exec(
+            select(func.count())
+            .select_from(Answer)
+            .join(Conversation, col(Conversation.id) == Answer.conversation_id)
+            .where(*where)
+        ).one()
+        rows = session.exec(
+            select(Answer, Conversation.market, Conversation.campaign_id)
+            .join(Conversation, col(Conversation.id) == Answer.conversation_id)
+            .where(*where)
+            .order_by(col(Answer.id))
+            .limit(PAGE)
+        ).all()
+    scope = f"campaign #{campaign_id}" if campaign_id is not None else "all campaigns"
+    blocks: list[Block] = [header(f"Review queue · {scope}")]
+    if note:
+        blocks.append(context(note))
+    if not rows:
+        blocks.append(section("✅ Nothing awaits review."))
+        return blocks
+    shown = f"showing {len(rows)}" if waiting > len(rows) else "all shown"
+    blocks.append(context(f"{lang.number(waiting)} {lang.label('awaiting_review')} ({shown})"))
+    for answer, market, cid in rows:
+        blocks.extend(answer_blocks(answer, market, cid, campaign_id, lang))
+    return blocks
+
+
+def answer_blocks(
+    answer: Answer, market: str | None, cid: int, scope: int | None, lang: TeamLanguage
+) -> list[Block]:
+    original = escape(answer.raw_text or "")
+    said = f"_{original}_"
+    if answer.translation and answer.translation.strip() != (answer.raw_text or "").strip():
+        said = f"“{escape(answer.translation)}”\n_{original}_ ({lang.language(answer.language)})"
+    score = f" ({answer.sentiment_score:+.2f})" if answer.sentiment_score is not None else ""
+    confidence = f" · confidence {answer.confidence:.2f}" if answer.confidence is not None else ""
+    machine = (
+        f"machine: *{lang.label(answer.category or 'other')}* · "
+        f"{answer.sentiment_label or '?'}{score}{confidence}"
+    )
+    if answer.review_reason:
+        machine += f" · {escape(answer.review_reason)}"
+    value = json.dumps({"a": answer.id, "c": scope})
+    options = [option(lang.label(c), f"{answer.id}:{c}:{scope or ''}") for c in CATEGORIES]
+    return [
+        divider(),
+        section(f"{lang.market(market or '??')} · #{cid} · answer {answer.id}\n{said}\n{machine}"),
+        actions(
+            button("Confirm", CONFIRM, value, style="primary"),
+            static_select("Change category", CHANGE, options),
+            block_id=f"review:{answer.id}",
+        ),
+    ]
+
+
+def decide(team: SlackTeam, answer_id: int, category: str | None, user: str) -> str:
+    """Store a reviewer's decision: confirmed as is, or corrected to `category`."""
+    if category is not None and category not in CATEGORIES:
+        raise NotFound("category", category)
+    with session_scope(team.app.engine) as session:
+        answer = session.get(Answer, answer_id)
+        if answer is None:
+            raise NotFound("answer", answer_id)
+        before = answer.review_status
+        if category is None or category == answer.category:
+            answer.review_status = "confirmed"
+            outcome = f"confirmed answer {answer_id} as {answer.category or 'uncategorized'}"
+        else:
+            outcome = f"changed answer {answer_id}: {answer.category or '?'} → {category}"
+            answer.category = category
+            answer.review_status = "corrected"
+        answer.review_reason = f"{answer.review_reason or ''} · reviewed by {user}".strip(" ·")[
+            :200
+        ]
+        session.add(answer)
+    again = " (it had been reviewed already)" if before not in (PENDING, None) else ""
+    return f"<@{user}> {outcome}{again}"
+
+
+def parse_choice(value: str) -> tuple[int, str, int | None]:
+    answer, category, scope = value.split(":", 2)
+    return int(answer), category, int(scope) if scope else None

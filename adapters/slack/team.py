@@ -1,0 +1,166 @@
+"""The team's Slack, wired once per postlive App: Web API client, poster, bolt app.
+
+`team_for(app)` gives the same `SlackTeam` to the web routes, the worker hooks
+(`post_pending_alerts`, `post_due_digests`) and the CLI, so they share one rate limiter.
+Slow work runs after bolt's ack, in tasks this object tracks, so a test (or a graceful
+shutdown) can wait for it with `idle()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from adapters.slack.labels import TeamLanguage
+from adapters.slack.poster import ChannelLimiter, Poster, web_client
+from adapters.slack.translate import Translator, translator_for
+from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncApp
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from bot.bootstrap import App
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_UNSET: Any = object()
+
+
+class SlackTeam:
+    def __init__(
+        self,
+        app: App,
+        *,
+        min_interval: float = 1.0,
+        translator: Translator | None = _UNSET,
+        rate_limit_retries: int = 3,
+    ) -> None:
+        settings = app.settings
+        if settings.slack_bot_token is None:
+            raise ConfigError("Slack is not configured: set SLACK_BOT_TOKEN")
+        self.app = app
+        self.settings = settings
+        self.client = web_client(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_url,
+            rate_limit_retries=rate_limit_retries,
+        )
+        self.poster = Poster(self.client, ChannelLimiter(min_interval))
+        self.translator = translator_for(settings) if translator is _UNSET else translator
+        self.language = TeamLanguage(settings.team_language)
+        self._inflight: set[asyncio.Task[Any]] = set()
+        #: Plans already started from a button: a double click starts one campaign.
+        self.used_plans: set[str] = set()
+        #: Digest messages whose theme buttons may need "Adopted ✓" (channel:ts -> blocks).
+        self.digest_messages: dict[str, list[dict[str, Any]]] = {}
+
+    def remember_digest(self, ref: str, blocks: list[dict[str, Any]], keep: int = 200) -> None:
+        """Keep the latest digest messages so an adoption can update its button."""
+        self.digest_messages[ref] = blocks
+        while len(self.digest_messages) > keep:
+            del self.digest_messages[next(iter(self.digest_messages))]
+
+    # -- who may do what -----------------------------------------------------------------
+
+    def is_admin(self, user_id: str | None) -> bool:
+        return bool(user_id) and user_id in self.settings.slack_admin_users
+
+    def refusal(self, what: str) -> str:
+        if not self.settings.slack_admin_users:
+            return f"⛔ Nobody may {what} from Slack yet: SLACK_ADMIN_USERS is empty."
+        return f"⛔ Only postlive admins (SLACK_ADMIN_USERS) may {what}. Nothing was changed."
+
+    # -- running work ----------------------------------------------------------------------
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Database work off the event loop (SQLAlchemy sessions are synchronous)."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
+        """Marks the current task as in-flight Slack work until the block ends."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def idle(self, timeout: float = 30.0) -> None:
+        """Wait until every listener started so far has finished its slow work."""
+        async with asyncio.timeout(timeout):
+            while pending := [t for t in self._inflight if not t.done()]:
+                await asyncio.wait(pending)
+
+    # -- the bolt app --------------------------------------------------------------------------
+
+    @cached_property
+    def bolt(self) -> AsyncApp:
+        from slack_bolt.async_app import AsyncApp
+
+        from adapters.slack import actions, commands, views
+
+        secret = self.settings.slack_signing_secret
+        if secret is None:
+            raise ConfigError("Slack is not configured: set SLACK_SIGNING_SECRET")
+        bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value(),
+            request_verification_enabled=True,
+            # Ack first, answer Slack within 3 s, then do the slow work in the listener.
+            process_before_response=False,
+            logger=logging.getLogger("adapters.slack.bolt"),
+        )
+        commands.register(self, bolt)
+        actions.register(self, bolt)
+        views.register(self, bolt)
+        return bolt
+
+    @cached_property
+    def handler(self) -> AsyncSlackRequestHandler:
+        from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+        return AsyncSlackRequestHandler(self.bolt)
+
+    async def endpoint(self, request: Request) -> Response:
+        from starlette.responses import PlainTextResponse
+
+        body = await request.body()  # Starlette caches it for bolt's adapter
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Slack always sends UTF-8; bolt would fail with a 500 on anything else.
+            return PlainTextResponse("request body is not UTF-8", status_code=400)
+        return await self.handler.handle(request)
+
+
+_teams: dict[int, tuple[weakref.ref[Any], SlackTeam]] = {}
+
+
+def install(app: App, **options: Any) -> SlackTeam:
+    """Build this App's Slack team with explicit options (tests: a short limiter interval)."""
+    team = SlackTeam(app, **options)
+    for key in [k for k, (ref, _) in _teams.items() if ref() is None]:
+        del _teams[key]  # Apps that are gone (tests build many)
+    _teams[id(app)] = (weakref.ref(app), team)
+    return team
+
+
+def team_for(app: App) -> SlackTeam | None:
+    """This App's Slack team, built on first use; None when Slack is not configured."""
+    entry = _teams.get(id(app))
+    if entry is not None and entry[0]() is app:
+        return entry[1]
+    if app.settings.slack_bot_token is None:
+        return None
+    return install(app)

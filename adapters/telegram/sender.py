@@ -1,0 +1,158 @@
+"""Outbound messages through the Bot API, paced, with SDK errors mapped onto bot.errors.
+
+Errors (PTB -> postlive):
+    RetryAfter              -> RateLimited(retry_after): the outbox reschedules the row
+    Forbidden               -> RecipientUnreachable: blocked, deactivated, never started
+    BadRequest chat missing -> RecipientUnreachable("chat not found")
+    other BadRequest        -> DeliveryError (retried by the outbox, bounded, then failed)
+    TimedOut, NetworkError  -> TransientDeliveryError
+
+A long text goes out as several messages. The outbox gives one row per message and
+retries the row; so that a retry after part 2 of 3 failed does not send part 1 again, the
+sender remembers per idempotency key how many parts were accepted. That memory is in this
+process: after a restart in the middle of a split message, earlier parts may repeat.
+(The Bot API has no idempotency key of its own, so a timeout after Telegram accepted a
+message can also repeat that one message; nothing on our side can tell.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, Message
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from adapters.telegram.client import LoopBot, seconds
+from adapters.telegram.render import Part, render
+from bot.errors import (
+    DeliveryError,
+    RateLimited,
+    RecipientUnreachable,
+    TransientDeliveryError,
+)
+from bot.messages import Outbound
+
+BLOCKED = "blocked the bot"
+_FORBIDDEN_REASONS = (
+    ("blocked by the user", BLOCKED),
+    ("user is deactivated", "account deleted"),
+    ("can't initiate conversation", "never started the bot"),
+    ("bot was kicked", "removed the bot"),
+)
+
+
+class SendLimiter:
+    """Telegram's limits: about one message per second in a chat, 30 per second overall.
+
+    A send reserves the next free slot for its chat and for the bot, then sleeps until it;
+    reserving takes no await, so concurrent sends never take the same slot. The outbox
+    worker's limiter (bot.ratelimit) paces whole messages the same way; this one exists
+    for the parts of a split message, which only the sender sees, and for callers that
+    send without the worker.
+    """
+
+    def __init__(
+        self,
+        per_chat_interval: float = 1.0,
+        per_second: float = 30.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.per_chat_interval = per_chat_interval
+        self.interval = 1.0 / per_second
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._chat_next: dict[str, float] = {}
+        self._next = 0.0
+
+    async def wait(self, chat: str) -> float:
+        """Wait for this chat's next slot; returns the seconds waited."""
+        now = self._monotonic()
+        slot = max(now, self._next, self._chat_next.get(chat, 0.0))
+        self._next = slot + self.interval
+        self._chat_next[chat] = slot + self.per_chat_interval
+        if len(self._chat_next) > 10_000:  # forget chats whose slot has long passed
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        if slot > now:
+            await self._sleep(slot - now)
+        return slot - now
+
+
+class TelegramSender:
+    def __init__(self, bot: LoopBot, limiter: SendLimiter | None = None) -> None:
+        self.bot = bot
+        self.limiter = limiter or SendLimiter()
+        #: idempotency key -> parts of a split message already accepted by Telegram.
+        self._parts_sent: OrderedDict[str, int] = OrderedDict()
+
+    async def send(self, message: Outbound, *, key: str) -> str | None:
+        parts = render(message)
+        chat_id = chat_id_of(message.address)
+        bot = self.bot.get()
+        provider_id = None
+        for index in range(self._parts_sent.get(key, 0), len(parts)):
+            await self.limiter.wait(message.address)
+            sent = await self._call(bot, chat_id, parts[index])
+            provider_id = f"{sent.chat.id}:{sent.message_id}"
+            if index < len(parts) - 1:
+                self._remember(key, index + 1)
+        self._parts_sent.pop(key, None)
+        return provider_id
+
+    async def _call(self, bot: Bot, chat_id: int | str, part: Part) -> Message:
+        try:
+            if part.photo_url:
+                return await bot.send_photo(chat_id=chat_id, photo=part.photo_url)
+            return await bot.send_message(
+                chat_id=chat_id,
+                text=part.text or "…",
+                reply_markup=part.reply_markup,
+                parse_mode=None,  # plain text: see adapters.telegram.render
+            )
+        except RetryAfter as exc:
+            raise RateLimited(seconds(exc.retry_after), "telegram flood control") from exc
+        except Forbidden as exc:
+            raise RecipientUnreachable(forbidden_reason(exc.message)) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise RecipientUnreachable("chat not found") from exc
+            raise DeliveryError(f"telegram refused the message: {exc.message}") from exc
+        except NetworkError as exc:  # includes TimedOut
+            raise TransientDeliveryError(f"telegram: {self.bot.redact(str(exc))}") from exc
+        except InvalidToken as exc:
+            raise DeliveryError("telegram rejected TELEGRAM_BOT_TOKEN") from exc
+        except TelegramError as exc:
+            raise TransientDeliveryError(f"telegram: {self.bot.redact(str(exc))}") from exc
+
+    def _remember(self, key: str, parts: int) -> None:
+        self._parts_sent[key] = parts
+        self._parts_sent.move_to_end(key)
+        while len(self._parts_sent) > 10_000:
+            self._parts_sent.popitem(last=False)
+
+
+def forbidden_reason(description: str) -> str:
+    lowered = description.lower()
+    for needle, reason in _FORBIDDEN_REASONS:
+        if needle in lowered:
+            return reason
+    return description.removeprefix("Forbidden: ")[:200]
+
+
+def chat_id_of(address: str) -> int | str:
+    """Chat ids are integers; an `@channel` username is passed through as it is."""
+    try:
+        return int(address)
+    except ValueError:
+        return address

@@ -1,0 +1,164 @@
+"""Outbound WhatsApp messages through the Twilio REST API (the official SDK).
+
+Which shape a message takes:
+
+- business-initiated with a template (intro, reminder, loop outside the 24-hour
+  window): the flow's approved Content template, `content_sid` + `content_variables`;
+- anything else: free-form `body`, choices as a numbered list, split under 1,600
+  characters. If Twilio refuses it at once for the window (63016) and the message has a
+  template, the template goes instead; the same refusal arriving later as a status
+  callback is handled by bot.receipts (the row is resent once as its template).
+
+The SDK's default client is synchronous (requests); each call runs in a worker thread.
+We chose that over the SDK's aiohttp client because this sender outlives event loops
+(it is built at start-up, outside any loop, and the CLI and tests run several loops),
+while an aiohttp session belongs to the loop that created it and must be closed there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.rest import Client
+
+from adapters.whatsapp.client import RedirectingHttpClient, build_client, retry_after
+from adapters.whatsapp.errors import delivery_error, parse_code, reason_for
+from adapters.whatsapp.pacing import TokenBucket
+from adapters.whatsapp.render import body_of, content_variables, split_body
+from bot.errors import OutsideWindow, RecipientUnreachable, TransientDeliveryError
+from bot.messages import Outbound
+from bot.receipts import Reason
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATUS_PATH = "/webhooks/whatsapp/status"
+#: Parts of split messages already accepted, per outbox key, kept in memory so a retry
+#: after a refused second part does not send the first part again.
+_MEMORY = 10_000
+
+
+def whatsapp_address(number: str) -> str:
+    return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+
+
+class TwilioSender:
+    """The `bot.delivery.Sender` for WhatsApp."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: Client | None = None,
+        on_refused: Callable[[str, Reason, str], None] | None = None,
+    ) -> None:
+        if not settings.whatsapp_enabled:
+            raise ValueError("TwilioSender needs TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _WHATSAPP_FROM")
+        self.client = client or build_client(settings)
+        sender = str(settings.twilio_whatsapp_from).strip()
+        # A Messaging Service (MG...) may stand for the sender; else a WhatsApp number.
+        self._from: dict[str, str] = (
+            {"messaging_service_sid": sender}
+            if sender.startswith("MG")
+            else {"from_": whatsapp_address(sender)}
+        )
+        self.status_callback = _status_callback(settings.public_base_url)
+        self.bucket = TokenBucket(settings.twilio_mps)
+        #: Called (in a worker thread) with the address, reason and detail when Twilio
+        #: refuses a send because the customer unsubscribed or the number is invalid.
+        self.on_refused = on_refused
+        self._parts_sent: OrderedDict[str, list[str]] = OrderedDict()
+
+    async def send(self, message: Outbound, *, key: str) -> str | None:
+        to = whatsapp_address(message.address)
+        if message.business_initiated and message.template is not None:
+            return await self._template(message, to)
+        try:
+            return await self._free_form(message, to, key)
+        except OutsideWindow:
+            if message.template is None:
+                raise
+            self._parts_sent.pop(key, None)
+            log.info("outbox %s: window closed, sending its template instead", key)
+            return await self._template(message, to)
+
+    async def _template(self, message: Outbound, to: str) -> str:
+        assert message.template is not None
+        variables = content_variables(message.template.variables)
+        params: dict[str, Any] = {"content_sid": message.template.ref}
+        if variables:
+            params["content_variables"] = json.dumps(variables, ensure_ascii=False)
+        return await self._create(to, params)
+
+    async def _free_form(self, message: Outbound, to: str, key: str) -> str:
+        parts = split_body(body_of(message))
+        done = self._parts_sent.get(key, [])
+        sid = done[-1] if done else ""
+        for index, body in enumerate(parts):
+            if index < len(done):
+                continue  # accepted on an earlier attempt of this row
+            params: dict[str, Any] = {"body": body}
+            if message.media_url and index == len(parts) - 1:
+                params["media_url"] = [message.media_url]
+            sid = await self._create(to, params)
+            if len(parts) > 1:
+                self._remember(key, sid)
+        self._parts_sent.pop(key, None)
+        # The last part's id: its receipts speak for the whole message.
+        return sid
+
+    def _remember(self, key: str, sid: str) -> None:
+        self._parts_sent.setdefault(key, []).append(sid)
+        self._parts_sent.move_to_end(key)
+        while len(self._parts_sent) > _MEMORY:
+            self._parts_sent.popitem(last=False)
+
+    async def _create(self, to: str, params: dict[str, Any]) -> str:
+        await self.bucket.acquire()
+        if self.status_callback:
+            params["status_callback"] = self.status_callback
+        return await asyncio.to_thread(self._create_sync, to, {**self._from, **params})
+
+    def _create_sync(self, to: str, params: dict[str, Any]) -> str:
+        """One REST call, in a worker thread; SDK errors become bot.errors."""
+        try:
+            created = self.client.messages.create(to=to, **params)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            http = self.client.http_client
+            last = http.last_response() if isinstance(http, RedirectingHttpClient) else None
+            error = delivery_error(exc, retry_after(last))
+            reason = reason_for(parse_code(exc.code))
+            if isinstance(error, RecipientUnreachable) and reason is not None:
+                self._refused(to, reason, error.reason)
+            raise error from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise TransientDeliveryError(f"twilio unreachable: {type(exc).__name__}") from exc
+        if not created.sid:
+            raise TransientDeliveryError("twilio accepted the message but returned no sid")
+        return str(created.sid)
+
+    def _refused(self, to: str, reason: Reason, detail: str) -> None:
+        if self.on_refused is None:
+            return
+        try:
+            self.on_refused(to.removeprefix("whatsapp:"), reason, detail)
+        except Exception:  # noqa: BLE001 - the send's own error must still reach the outbox
+            log.exception("could not record a refused recipient (%s)", reason)
+
+
+def _status_callback(public_base_url: str) -> str | None:
+    """Where Twilio posts delivery statuses; None when the base URL is a local one
+    Twilio could never reach (it refuses such a StatusCallback with error 21609)."""
+    base = public_base_url.strip().rstrip("/")
+    host = urlsplit(base).hostname or ""
+    if host in {"localhost", "127.0.0.1", "::1", "0.0.0.0"}:  # noqa: S104 - a comparison
+        log.warning("PUBLIC_BASE_URL is local: Twilio will not send delivery statuses")
+        return None
+    return base + STATUS_PATH

@@ -1,0 +1,71 @@
+"""Test-only entry point: `postlive worker` with the fake provider as its Telegram channel.
+
+    python tests/integration/scale/run_worker.py --database-url URL --provider URL
+
+It builds the app through the one composition root (bot.bootstrap.build) exactly as the
+CLI does, swaps in HTTP senders for the fake provider (a fake at the network edge,
+nothing else: as "telegram" one that can look messages up, as "whatsapp" one that
+cannot), and runs bot.worker.run_forever until SIGTERM, or until a test kills it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+
+from bot.bootstrap import build  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.worker import run_forever  # noqa: E402
+from tests.integration.scale.provider import HttpSender, LookupHttpSender  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--provider", required=True)
+    parser.add_argument("--lease", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--chat-rate", type=float, default=100.0)
+    parser.add_argument("--name", default="worker")
+    parser.add_argument(
+        "--start-when", type=Path, help="stand by (imported and built) until this file exists"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=args.database_url,
+        telegram_mps=args.rate,
+        twilio_mps=args.rate,
+        telegram_chat_mps=args.chat_rate,
+        outbox_lease_seconds=args.lease,
+        outbox_concurrency=args.concurrency,
+    )
+    app = build(settings, migrate=False)
+    # Telegram can look messages up, WhatsApp cannot: one run shows both recoveries.
+    app.senders.clear()
+    senders = [LookupHttpSender(args.provider, args.name), HttpSender(args.provider, args.name)]
+    app.senders["telegram"], app.senders["whatsapp"] = senders
+    while args.start_when and not args.start_when.exists():
+        time.sleep(0.01)
+
+    async def work() -> None:
+        try:
+            await run_forever(app, interval=0.1)
+        finally:
+            for sender in senders:
+                await sender.aclose()
+
+    asyncio.run(work())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Slack tests: the real slack-bolt app and slack-sdk client against a local fake Web API,
+requests signed with the signing secret exactly as Slack signs them, the real web app,
+database, outbox and (for translations) the real openai SDK against a local fake."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters.slack.team import SlackTeam, install
+from bot.bootstrap import App
+from bot.settings import Settings
+from bot.web import create_app
+from tests.integration.slack.fake_openai import FakeOpenAI
+from tests.integration.slack.fake_slack import ALERTS, DIGESTS, SIGNING_SECRET, FakeSlack
+from tests.integration.slack.support import ADMIN, SlackClient
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    server = FakeSlack()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
+    return settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr(fake_slack.token),
+            "slack_signing_secret": SecretStr(SIGNING_SECRET),
+            "slack_api_url": fake_slack.api_url,
+            "slack_digest_channel": DIGESTS,
+            "slack_alert_channel": ALERTS,
+            "slack_admin_users": [ADMIN],
+        }
+    )
+
+
+@pytest.fixture
+def team(app: App) -> SlackTeam:
+    # Slack's pace is one message per second per channel; tests keep the limiter, faster.
+    return install(app, min_interval=0.01)
+
+
+@pytest.fixture
+async def slack(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterator[SlackClient]:
+    web = create_app(app)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="https://postlive.test"
+    ) as client:
+        yield SlackClient(client, team, fake_slack)

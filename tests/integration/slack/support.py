@@ -1,0 +1,164 @@
+"""What Slack sends, built and signed as Slack does, for the Slack tests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from pydantic import SecretStr
+
+from adapters.slack.team import SlackTeam
+from bot.settings import Settings
+from tests.integration.slack.fake_openai import KEY, FakeOpenAI
+from tests.integration.slack.fake_slack import OPS, SIGNING_SECRET, FakeSlack
+
+ADMIN = "U0ADMIN"
+STRANGER = "U0GUEST"
+_triggers = itertools.count(1)
+
+
+def with_openai(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
+    return settings.model_copy(
+        update={"openai_api_key": SecretStr(KEY), "openai_base_url": fake_openai.url}
+    )
+
+
+def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """Headers Slack sends: v0 HMAC-SHA256 of `v0:{timestamp}:{body}` with the secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackClient:
+    """Sends what Slack would send, signed, and waits for the app's slow work to finish."""
+
+    def __init__(self, http: httpx.AsyncClient, team: SlackTeam, fake: FakeSlack) -> None:
+        self.http = http
+        self.team = team
+        self.fake = fake
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+        response = await self.http.post("/slack/events", content=body, headers=headers)
+        await self.team.idle()
+        return response
+
+    async def command(
+        self, text: str, user: str = ADMIN, channel: str = OPS, response: str = "cmd"
+    ) -> httpx.Response:
+        body = urlencode(
+            {
+                "token": "legacy-unused",
+                "team_id": "T0TEAM",
+                "team_domain": "luna",
+                "channel_id": channel,
+                "channel_name": "ops",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/postlive",
+                "text": text,
+                "api_app_id": "A0POSTLIVE",
+                "response_url": self.fake.response_url(response),
+                "trigger_id": f"{next(_triggers)}.1.abc",
+            }
+        ).encode()
+        return await self.post(body, sign(body))
+
+    async def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self.post(body, sign(body))
+
+    async def click(
+        self,
+        action_id: str,
+        value: str | None = None,
+        *,
+        user: str = ADMIN,
+        message: dict[str, Any] | None = None,
+        channel: str = OPS,
+        selected: str | None = None,
+        response: str = "click",
+    ) -> httpx.Response:
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": "1.2"}
+        if selected is not None:
+            action.update(type="static_select", selected_option={"value": selected})
+        else:
+            action.update(type="button", value=value or "")
+        message = message or {"ts": "1795000000.000001", "blocks": []}
+        return await self.interact(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
+                "team": {"id": "T0TEAM", "domain": "luna"},
+                "api_app_id": "A0POSTLIVE",
+                "trigger_id": f"{next(_triggers)}.2.def",
+                "container": {
+                    "type": "message",
+                    "message_ts": message["ts"],
+                    "channel_id": channel,
+                    "is_ephemeral": False,
+                },
+                "channel": {"id": channel, "name": "ops"},
+                "message": message,
+                "response_url": self.fake.response_url(response),
+                "actions": [action],
+            }
+        )
+
+    async def submit(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], user: str = ADMIN
+    ) -> httpx.Response:
+        """Submit a modal the app opened, with `values` as block_id -> element state."""
+        state = {block: {"v": element} for block, element in values.items()}
+        return await self.interact(
+            {
+                "type": "view_submission",
+                "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
+                "team": {"id": "T0TEAM", "domain": "luna"},
+                "api_app_id": "A0POSTLIVE",
+                "trigger_id": f"{next(_triggers)}.3.ghi",
+                "view": {
+                    "id": "V0000001",
+                    "type": "modal",
+                    "callback_id": view["callback_id"],
+                    "private_metadata": view.get("private_metadata", ""),
+                    "state": {"values": state},
+                    "blocks": view.get("blocks", []),
+                },
+            }
+        )
+
+
+def button_value(blocks: list[dict[str, Any]], action_id: str) -> str:
+    """The value of the button `action_id` in `blocks` (as a person would click it)."""
+    for block in blocks:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("action_id") == action_id:
+                return str(element.get("value", ""))
+    raise AssertionError(f"no button {action_id} in {json.dumps(blocks)[:500]}")
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    """All visible text of `blocks`, for assertions."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return "\n".join(found)
