@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +62,7 @@ class Intake:
     def record(self, inbound: Inbound, kind: str = "message") -> int | None:
         """Store the event once; returns its id, or None for a duplicate delivery."""
         now = self.clock.now()
+        inbound = _without_nul(inbound)
         try:
             with session_scope(self.engine) as session:
                 event = InboundEvent(
@@ -227,6 +228,24 @@ class Intake:
             in_reply=True,
             locale=locale,
         )
+
+
+def _without_nul(inbound: Inbound) -> Inbound:
+    """PostgreSQL text cannot hold U+0000; a customer's NUL becomes U+FFFD (the visible
+    "unreadable character") so the rest of what they wrote is stored exactly."""
+
+    def clean(value: str | None) -> str | None:
+        return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
+
+    return replace(
+        inbound,
+        text=clean(inbound.text),
+        choice=clean(inbound.choice),
+        profile_name=clean(inbound.profile_name),
+        address=clean(inbound.address) or "",
+        external_id=clean(inbound.external_id) or "",
+        language_hint=clean(inbound.language_hint),
+    )
 
 
 def _payload(inbound: Inbound) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from slack_sdk.signature import SignatureVerifier
+
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import ChannelLimiter, Poster, web_client
 from adapters.slack.translate import Translator, translator_for
@@ -141,7 +143,20 @@ class SlackTeam:
         except UnicodeDecodeError:
             # Slack always sends UTF-8; bolt would fail with a 500 on anything else.
             return PlainTextResponse("request body is not UTF-8", status_code=400)
-        return await self.handler.handle(request)
+        # bolt parses the body (JSON, form, payload=) before it checks the signature, and
+        # some malformed bodies crash that parsing: check the signature (and the 5-minute
+        # window) first, so nothing unsigned is ever parsed.
+        secret = self.settings.slack_signing_secret
+        verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature")
+        if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
+            return PlainTextResponse("invalid request", status_code=401)
+        try:
+            return await self.handler.handle(request)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Signed by Slack yet not a shape Slack sends: the sender's error, not ours.
+            return PlainTextResponse("malformed Slack request body", status_code=400)
 
 
 _teams: dict[int, tuple[weakref.ref[Any], SlackTeam]] = {}
