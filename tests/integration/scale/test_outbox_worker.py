@@ -95,7 +95,7 @@ async def test_the_worker_keeps_to_the_provider_rate_and_gets_no_429(
     assert snapshot["rejected_429"] == 0
     assert snapshot["unique"] == len(keys) and snapshot["duplicates"] == 0
     assert elapsed >= (len(keys) - 1) / 100.0 * 0.95  # never faster than allowed
-    assert elapsed < (len(keys) - 1) / 100.0 * 1.5  # and not much slower
+    assert elapsed < (len(keys) - 1) / 100.0 * 2  # and not much slower
 
 
 @pytest.mark.timeout(60)
