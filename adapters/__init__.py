@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.delivery import Sender
+    from bot.scheduler import JobSpec
     from bot.settings import Settings
 
 #: channel name -> adapter package; Slack is the team's side and sends no survey messages.
@@ -31,6 +32,20 @@ def routes(app: App) -> list[BaseRoute]:
     for name in (*CHANNELS.values(), *TEAM):
         found.extend(import_module(name).routes(app))
     return found
+
+
+def jobs(app: App) -> list[JobSpec]:
+    """Periodic work of the adapters (Slack alerts and digests), run by the scheduler."""
+    from adapters import slack
+    from bot.scheduler import every
+
+    if not app.settings.slack_enabled:
+        return []
+    return [
+        every("slack-alerts", lambda: slack.post_pending_alerts(app), seconds=30),
+        every("slack-daily-digests", lambda: slack.post_due_digests(app), minutes=5),
+        every("slack-final-digests", lambda: slack.post_final_digests(app), minutes=5),
+    ]
 
 
 def senders(settings: Settings) -> dict[str, Sender]:

@@ -16,7 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.db import make_engine, upgrade
 from bot.delivery import Sender
 from bot.dispatch import Dispatcher
-from bot.flows import Flow, flow_files, load_flows
+from bot.flows import Flow, Window, flow_files, load_flows
 from bot.intake import Intake
 from bot.resources import flows_dir
 from bot.settings import Settings
@@ -47,7 +47,13 @@ def build(
         upgrade(engine)
     flows = load_flows(flow_paths if flow_paths is not None else flow_files(flows_dir()))
     intake = Intake(engine, flows, clock, shop=settings.shop_name)
-    dispatcher = Dispatcher(engine, flows, clock, shop=settings.shop_name)
+    dispatcher = Dispatcher(
+        engine,
+        flows,
+        clock,
+        shop=settings.shop_name,
+        quiet_hours=Window.parse(settings.quiet_hours),
+    )
     app = App(settings, engine, flows, clock, intake, dispatcher)
     app.senders.update(channel_senders(settings))
     return app

@@ -23,6 +23,7 @@ from bot.db import session_scope
 from bot.errors import PostliveError
 from bot.flows import flow_files, load_flow
 from bot.models import Campaign, CampaignStatus
+from bot.ratelimit import planning_rates
 from bot.resources import flows_dir
 from bot.settings import Settings
 
@@ -216,6 +217,7 @@ def campaign_start(
             application.clock.now(),
             coupon_pool=pool,
             show=show,
+            rates=planning_rates(application.settings),
         )
     console.print(
         f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` "

@@ -92,6 +92,7 @@ def cron(
 def standard_jobs(app: App) -> list[JobSpec]:
     """The jobs every deployment runs, in the order `worker.tick` runs them. Add one with
     one line here; a job may be a plain or an async function."""
+    import adapters
     from bot.analysis.runner import analyze_pending_logged
 
     return [
@@ -102,7 +103,21 @@ def standard_jobs(app: App) -> list[JobSpec]:
             minutes=1,
         ),
         every("analysis", lambda: analyze_pending_logged(app), minutes=1),
+        every("retention", lambda: purge_expired_data(app), hours=6),
+        # The team's side (Slack): alerts, daily and final digests (adapters.jobs).
+        *adapters.jobs(app),
     ]
+
+
+def purge_expired_data(app: App) -> None:
+    """Personal data past RETENTION_DAYS goes (bot.privacy.purge_expired)."""
+    from bot.db import session_scope
+    from bot.privacy import purge_expired
+
+    with session_scope(app.engine) as session:
+        report = purge_expired(session, app.clock.now(), app.settings.retention_days)
+    if report.contacts or report.events or report.messages:
+        log.info("retention purge: %s", report)
 
 
 #: Live schedulers of this process by key: what a stored job reference resolves to.

@@ -11,6 +11,7 @@ channel it needs) is not configured:
     post_pending_alerts(app) -> int        new urgent complaints to SLACK_ALERT_CHANNEL
     post_due_digests(app) -> int           daily digests to SLACK_DIGEST_CHANNEL
     post_final_digest(app, campaign_id)    once, when a campaign ends
+    post_final_digests(app) -> int         every ended campaign still without its final one
     post_digest(app, campaign_id, channel) on demand (`postlive digest ID --post`)
 
 Slack sends no survey messages, so `sender()` is always None.
@@ -68,6 +69,33 @@ async def post_due_digests(app: App) -> int:
 
     team = team_for(app)
     return await digests.post_due(team) if team else 0
+
+
+async def post_final_digests(app: App) -> int:
+    """Final digests of campaigns that ended (completed or stopped) in the last week and
+    have none yet; each is claimed once (digests.claim_final), whatever runs this."""
+    from datetime import timedelta
+
+    from sqlmodel import col, select
+
+    from bot.db import session_scope
+    from bot.models import Campaign, CampaignStatus
+
+    since = app.clock.now() - timedelta(days=7)
+    with session_scope(app.engine) as session:
+        ended = session.exec(
+            select(Campaign.id).where(
+                col(Campaign.status).in_([CampaignStatus.COMPLETED, CampaignStatus.STOPPED]),
+                col(Campaign.ended_at) >= since,
+                col(Campaign.last_digest_at).is_(None)
+                | (col(Campaign.last_digest_at) <= col(Campaign.ended_at)),
+            )
+        ).all()
+    posted = 0
+    for campaign_id in ended:
+        if campaign_id is not None and await post_final_digest(app, campaign_id):
+            posted += 1
+    return posted
 
 
 async def post_final_digest(app: App, campaign_id: int) -> bool:

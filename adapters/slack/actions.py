@@ -21,6 +21,7 @@ from adapters.slack.team import SlackTeam
 from bot import loop
 from bot.db import session_scope
 from bot.errors import PostliveError
+from bot.ratelimit import planning_rates
 
 log = logging.getLogger(__name__)
 Handler = Callable[[SlackTeam, dict[str, Any], AsyncRespond, AsyncWebClient], Awaitable[None]]
@@ -85,7 +86,13 @@ async def _plan_start(
         return
     team.used_plans.add(spec.nonce)
     campaign = await team.db(
-        plans.start, team.app.engine, team.app.flows, spec, team.app.clock.now(), user
+        plans.start,
+        team.app.engine,
+        team.app.flows,
+        spec,
+        team.app.clock.now(),
+        user,
+        planning_rates(team.settings),
     )
     text = (
         f"✅ <@{user}> started campaign *#{campaign.id}* ({escape(campaign.show)}): "

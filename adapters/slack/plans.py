@@ -117,7 +117,12 @@ def make_plan(
 
 
 def start(
-    engine: Engine, flows: Mapping[str, Flow], spec: PlanSpec, now: datetime, user: str
+    engine: Engine,
+    flows: Mapping[str, Flow],
+    spec: PlanSpec,
+    now: datetime,
+    user: str,
+    rates: Mapping[str, float] | None = None,
 ) -> Campaign:
     flow = check(flows, spec)
     with session_scope(engine) as session:
@@ -131,6 +136,7 @@ def start(
                 coupon_pool=spec.pool,
                 show=spec.show,
                 created_by=f"slack:{user}"[:64],
+                rates=rates,
             )
         except NotFound as exc:
             raise UsageError(str(exc)) from exc
