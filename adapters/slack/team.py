@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -17,11 +18,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import IntegrityError
 
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import ChannelLimiter, Poster, web_client
 from adapters.slack.translate import Translator, translator_for
+from bot.db import session_scope
 from bot.errors import ConfigError
+from bot.models import InboundEvent
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -152,11 +156,46 @@ class SlackTeam:
         signature = request.headers.get("X-Slack-Signature")
         if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
             return PlainTextResponse("invalid request", status_code=401)
+        event_id = _event_id(body)
+        if event_id and not await self.db(first_delivery, self.app, event_id):
+            # Slack re-sends an event it thinks we missed (X-Slack-Retry-Num): handled once.
+            return PlainTextResponse("", status_code=200)
         try:
             return await self.handler.handle(request)
         except (ValueError, TypeError, AttributeError, KeyError):
             # Signed by Slack yet not a shape Slack sends: the sender's error, not ours.
             return PlainTextResponse("malformed Slack request body", status_code=400)
+
+
+def _event_id(body: bytes) -> str | None:
+    """The event_id of an Events API callback (JSON); None for commands and actions."""
+    if not body.startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
+def first_delivery(app: App, event_id: str) -> bool:
+    """Record a Slack event once (the inbound log, like any platform's); False if seen."""
+    try:
+        with session_scope(app.engine) as session:
+            session.add(
+                InboundEvent(
+                    channel="slack",
+                    external_id=event_id[:128],
+                    kind="slack_event",
+                    status="handled",
+                    received_at=app.clock.now(),
+                    handled_at=app.clock.now(),
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 _teams: dict[int, tuple[weakref.ref[Any], SlackTeam]] = {}
