@@ -404,7 +404,10 @@ def serve(
 
         asyncio.run(serve_with_polling(application, web, host, port))
         return
-    uvicorn.run(web, host=host, port=port, log_config=None)
+    # A webhook's handling runs after its ack on the same connection; uvicorn's 5 s
+    # keep-alive could close a reused connection during a burst. 30 s covers any backlog
+    # a platform would still wait for (Twilio gives up after 15 s).
+    uvicorn.run(web, host=host, port=port, log_config=None, timeout_keep_alive=30)
 
 
 @app.command("worker")
