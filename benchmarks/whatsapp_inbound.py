@@ -75,7 +75,17 @@ def prepare(database_url: str, n: int) -> None:
             session.add(AudienceMember(tag="bench", contact_id=contact.id))  # type: ignore[arg-type]
         coupons.generate(session, "post-live", n, prefix="B-")
         flow = app.flows["post-live"]
-        campaigns.start(session, flow, "bench", clock.now(), clock.now(), show="Bench Live")
+        # Everyone's intro at once (no spreading over the window): every webhook of the
+        # run must find an open conversation.
+        campaigns.start(
+            session,
+            flow,
+            "bench",
+            clock.now(),
+            clock.now(),
+            show="Bench Live",
+            rates={"whatsapp": 1e9},
+        )
     app.dispatcher.run_once()
     app.engine.dispose()
 
