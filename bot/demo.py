@@ -39,6 +39,8 @@ class Market:
     problems: tuple[str, ...]
     ideas: tuple[str, ...]
     off_script: str
+    #: Which of `ideas` is praise (the others are complaints or suggestions).
+    praise: int = 2
 
 
 MARKETS = (
@@ -69,6 +71,7 @@ MARKETS = (
             "Lieferung hat zu lange gedauert.",
         ),
         "Was ist das für eine Nachricht?",
+        praise=1,
     ),
     Market(
         "JP",
@@ -83,6 +86,7 @@ MARKETS = (
             "サイズ表をもっと詳しくしてほしいです。",
         ),
         "これは何ですか？",
+        praise=1,
     ),
     Market(
         "MX",
@@ -97,6 +101,7 @@ MARKETS = (
             "Hagan más lives en la noche por favor.",
         ),
         "hola, qué es esto?",
+        praise=1,
     ),
     Market(
         "BR",
@@ -318,12 +323,16 @@ def _audience(app: App, rng: random.Random, scale: float) -> dict[str, Persona]:
 
 
 def _persona(market: Market, address: str, index: int, rng: random.Random) -> Persona:
-    """How one customer behaves: most answer, some never do, one says STOP, some wander."""
+    """How one customer behaves: most answer, some never do, one says STOP, some wander;
+    a happy customer rates high and praises, an unhappy one rates low and complains."""
     silent = rng.random() < 0.12
     quits_midway = rng.random() < 0.08
     stops = index == 3
     wanders = rng.random() < 0.15
+    happy = rng.random() < 0.6
     counter = iter(range(1, 1000))
+    complaints = [i for i in range(len(market.ideas)) if i != market.praise]
+    problems = [p for p in market.problems if p != "1"] or ["2"]
 
     def reply(message: Outbound, r: random.Random) -> Inbound | None:
         n = next(counter)
@@ -337,18 +346,28 @@ def _persona(market: Market, address: str, index: int, rng: random.Random) -> Pe
             return _inbound(market, address, sid, text=market.off_script)
         if quits_midway and n >= 3:
             return None
-        choices = [c.payload for c in message.choices]
+
+        def say(text: str | None = None, choice: str | None = None) -> Inbound:
+            return _inbound(market, address, sid, text=text, choice=choice)
+
         match question:
-            case "overall" if r.random() < 0.3:
-                return _inbound(market, address, sid, choice=r.choice(choices))
+            case "overall" if happy and r.random() < 0.3:
+                return say(choice=f"overall:{r.choice((4, 5))}")
+            case "overall" if happy:
+                return say(r.choice(market.ratings))
             case "overall":
-                return _inbound(market, address, sid, text=r.choice(market.ratings))
+                return (
+                    say(r.choice(("1", "2", "3", "😡")))
+                    if r.random() < 0.5
+                    else say(choice=f"overall:{r.choice((1, 2, 3))}")
+                )
             case "product" if r.random() < 0.6:
-                return _inbound(market, address, sid, choice=r.choice(choices))
+                picks = ("love", "as_expected") if happy else ("not_as_shown", "not_for_me")
+                return say(choice=f"product:{r.choice(picks)}")
             case "product":
-                return _inbound(market, address, sid, text=str(r.randint(1, len(choices))))
+                return say(r.choice(("1", "2")) if happy else r.choice(("3", "4")))
             case "problems":
-                return _inbound(market, address, sid, text=r.choice(market.problems))
+                return say("1") if happy else say(r.choice(problems))
             case "photo":
                 return _inbound(
                     market,
@@ -357,7 +376,8 @@ def _persona(market: Market, address: str, index: int, rng: random.Random) -> Pe
                     media=(Media(f"sim://photos/{address}.jpg", "image/jpeg"),),
                 )
             case _:
-                return _inbound(market, address, sid, text=r.choice(market.ideas))
+                pick = market.praise if happy else r.choice(complaints)
+                return say(market.ideas[pick])
 
     return reply
 
