@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, update
@@ -32,10 +32,11 @@ from sqlalchemy.exc import OperationalError
 from bot import outbox
 from bot.clock import Clock
 from bot.db import session_scope
-from bot.errors import OutsideWindow, RateLimited, RecipientUnreachable
+from bot.errors import OutsideWindow, RateLimited, RecipientOptedOut, RecipientUnreachable
 from bot.messages import Outbound
 from bot.models import Contact
 from bot.ratelimit import RateLimiter
+from bot.receipts import Reason, refused
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class Delivery:
             may_give_up = exc.retry_after is None
             await self._retry(row, str(exc), exc.retry_after, report, may_give_up)
         except RecipientUnreachable as exc:
-            await self._record(_unreachable, self.engine, row, exc.reason)
+            await self._record(_unreachable, self.engine, row, exc, self.clock.now())
             report.failed += 1
             report.errors.append(exc.reason)
         except OutsideWindow as exc:
@@ -319,12 +320,20 @@ def _fail(engine: Engine, row: outbox.Claimed, error: str, code: str | None) -> 
         outbox.mark_failed(session, row.id, error, code)
 
 
-def _unreachable(engine: Engine, row: outbox.Claimed, reason: str) -> None:
+def _unreachable(
+    engine: Engine, row: outbox.Claimed, error: RecipientUnreachable, now: datetime
+) -> None:
+    """The row fails for good, and what the refusal says about the customer sticks: an
+    unsubscribe opts them out (as STOP), anything else makes them unreachable and ends
+    their open conversations (bot.receipts.refused, shared with delivery receipts)."""
+    reason = Reason.UNSUBSCRIBED if isinstance(error, RecipientOptedOut) else Reason.INVALID_ADDRESS
     with session_scope(engine) as session:
-        outbox.mark_failed(session, row.id, reason, "unreachable")
+        code = "opted_out" if reason is Reason.UNSUBSCRIBED else "unreachable"
+        outbox.mark_failed(session, row.id, error.reason, code)
         if row.contact_id is not None:
             session.execute(
                 update(Contact)
                 .where(Contact.id == row.contact_id)
-                .values(unreachable_reason=reason)
+                .values(unreachable_reason=error.reason)
             )
+        refused(session, row.message.channel, row.message.address, reason, error.reason, now)

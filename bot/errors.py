@@ -9,6 +9,7 @@
         ├── RateLimited(retry_after)       try again later, not before retry_after seconds
         ├── TransientDeliveryError         network or 5xx: try again with backoff
         ├── RecipientUnreachable(reason)   invalid number, bot blocked: never retry
+        │   └── RecipientOptedOut(reason)  the platform says they unsubscribed: as STOP
         └── OutsideWindow                  free-form text refused outside the 24-hour window
 
 Adapters map SDK exceptions onto DeliveryError subclasses with `raise ... from exc`; the
@@ -79,6 +80,11 @@ class RecipientUnreachable(DeliveryError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"recipient unreachable: {reason}")
+
+
+class RecipientOptedOut(RecipientUnreachable):
+    """The platform refused the send because the customer unsubscribed (WhatsApp 21610):
+    they are opted out as if they had written STOP to us."""
 
 
 class OutsideWindow(DeliveryError):

@@ -8,7 +8,6 @@
     pacing.py     a token bucket under TWILIO_MPS
     errors.py     what Twilio's error codes mean here
     media.py      photo answers and voice notes downloaded with the account's credentials
-    recipients.py  a send refused as unsubscribed or invalid updates the contact
 
 The registry (`adapters/__init__.py`) calls the two functions below.
 """
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from adapters.whatsapp.recipients import DatabaseRecipients
 from adapters.whatsapp.sender import TwilioSender
 from adapters.whatsapp.webhook import WhatsAppWebhooks
 from bot.settings import Settings
@@ -36,10 +34,9 @@ def routes(app: App) -> list[BaseRoute]:
 def sender(settings: Settings) -> TwilioSender | None:
     if not settings.whatsapp_enabled:
         return None
-    # A send refused as unsubscribed (21610) opts the contact out at once, an invalid
-    # number makes them unreachable; the sender only gets settings, so it reaches the
-    # database through its own small engine.
-    return TwilioSender(settings, on_refused=DatabaseRecipients(settings.database_url))
+    # A send refused as unsubscribed (21610) or to an invalid number raises the matching
+    # bot.errors; the delivery layer opts the contact out or marks them unreachable.
+    return TwilioSender(settings)
 
 
 __all__ = ["TwilioSender", "WhatsAppWebhooks", "routes", "sender"]

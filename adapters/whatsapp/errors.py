@@ -13,6 +13,7 @@ from bot.errors import (
     DeliveryError,
     OutsideWindow,
     RateLimited,
+    RecipientOptedOut,
     RecipientUnreachable,
     TransientDeliveryError,
 )
@@ -60,7 +61,7 @@ def delivery_error(
         return RateLimited(retry_after, detail)
     reason = reason_for(code)
     if reason is Reason.UNSUBSCRIBED:
-        return RecipientUnreachable(f"unsubscribed ({code})")
+        return RecipientOptedOut(f"unsubscribed ({code})")
     if reason is Reason.INVALID_ADDRESS:
         return RecipientUnreachable(f"invalid or not a WhatsApp number ({code})")
     if reason is Reason.OUTSIDE_WINDOW:

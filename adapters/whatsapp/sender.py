@@ -21,7 +21,6 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,12 +29,11 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.rest import Client
 
 from adapters.whatsapp.client import RedirectingHttpClient, build_client, retry_after
-from adapters.whatsapp.errors import delivery_error, parse_code, reason_for
+from adapters.whatsapp.errors import delivery_error
 from adapters.whatsapp.pacing import TokenBucket
 from adapters.whatsapp.render import body_of, content_variables, split_body
-from bot.errors import OutsideWindow, RecipientUnreachable, TransientDeliveryError
+from bot.errors import OutsideWindow, TransientDeliveryError
 from bot.messages import Outbound
-from bot.receipts import Reason
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +55,6 @@ class TwilioSender:
         self,
         settings: Settings,
         client: Client | None = None,
-        on_refused: Callable[[str, Reason, str], None] | None = None,
     ) -> None:
         if not settings.whatsapp_enabled:
             raise ValueError("TwilioSender needs TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _WHATSAPP_FROM")
@@ -71,9 +68,6 @@ class TwilioSender:
         )
         self.status_callback = _status_callback(settings.public_base_url)
         self.bucket = TokenBucket(settings.twilio_mps)
-        #: Called (in a worker thread) with the address, reason and detail when Twilio
-        #: refuses a send because the customer unsubscribed or the number is invalid.
-        self.on_refused = on_refused
         self._parts_sent: OrderedDict[str, list[str]] = OrderedDict()
 
     async def send(self, message: Outbound, *, key: str) -> str | None:
@@ -133,24 +127,14 @@ class TwilioSender:
         except (TwilioRestException, TwilioServiceException) as exc:
             http = self.client.http_client
             last = http.last_response() if isinstance(http, RedirectingHttpClient) else None
-            error = delivery_error(exc, retry_after(last))
-            reason = reason_for(parse_code(exc.code))
-            if isinstance(error, RecipientUnreachable) and reason is not None:
-                self._refused(to, reason, error.reason)
-            raise error from exc
+            # 21610 becomes RecipientOptedOut, an invalid number RecipientUnreachable: the
+            # delivery layer applies what that says about the contact (bot.receipts).
+            raise delivery_error(exc, retry_after(last)) from exc
         except (requests.RequestException, TwilioException) as exc:
             raise TransientDeliveryError(f"twilio unreachable: {type(exc).__name__}") from exc
         if not created.sid:
             raise TransientDeliveryError("twilio accepted the message but returned no sid")
         return str(created.sid)
-
-    def _refused(self, to: str, reason: Reason, detail: str) -> None:
-        if self.on_refused is None:
-            return
-        try:
-            self.on_refused(to.removeprefix("whatsapp:"), reason, detail)
-        except Exception:  # noqa: BLE001 - the send's own error must still reach the outbox
-            log.exception("could not record a refused recipient (%s)", reason)
 
 
 def _status_callback(public_base_url: str) -> str | None:
