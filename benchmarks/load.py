@@ -27,7 +27,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
@@ -39,8 +38,8 @@ from benchmarks.whatsapp_inbound import (  # noqa: E402
     ACCOUNT_SID,
     AUTH_TOKEN,
     SENDER,
-    TWIML,
     customer,
+    fire,
     free_port,
     percentile,
     prepare,
@@ -54,32 +53,6 @@ PATH = "/webhooks/whatsapp"
 #: rating, product (first choice), problems ("none": no photo question), free text,
 #: then a message after the survey is over (answered politely, stored, not an answer).
 ANSWERS = ("5", "1", "1", "Loved the live, more evening shows please!", "thanks!")
-
-
-async def fire(
-    base_url: str, payloads: list[tuple[dict[str, str], str]], concurrency: int
-) -> tuple[float, list[float]]:
-    """POST every payload, `concurrency` at a time, each on a new connection as Twilio's
-    webhooks arrive. (On reused keep-alive connections uvicorn may close a connection
-    whose previous request is still handling after the ack: see the issue note.)"""
-    latencies: list[float] = []
-    slots = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-
-        async def one(form: dict[str, str], signature: str) -> None:
-            async with slots:
-                started = time.perf_counter()
-                response = await client.post(
-                    PATH, data=form, headers={"X-Twilio-Signature": signature}
-                )
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200 or response.text != TWIML:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one(f, s) for f, s in payloads))
-        return time.perf_counter() - started, latencies
 
 
 def wave(base_url: str, n: int, step: int, text: str) -> list[tuple[dict[str, str], str]]:
@@ -134,7 +107,9 @@ async def run(n: int, concurrency: int, workdir: Path, database_url: str | None)
         sent = 0
         for step, text in enumerate(ANSWERS):
             payloads = wave(url, n, step, text)
-            wall, lat = await fire(url, payloads, concurrency)
+            # One connection per webhook, as Twilio sends them: on reused keep-alive
+            # connections uvicorn may close one whose handling still runs after the ack.
+            wall, lat = await fire(url, payloads, concurrency, keepalive=False)
             posting += wall
             latencies += lat
             sent += len(payloads)

@@ -121,12 +121,19 @@ def forms(n: int, base_url: str) -> list[tuple[dict[str, str], str]]:
 
 
 async def fire(
-    base_url: str, payloads: list[tuple[dict[str, str], str]], concurrency: int
+    base_url: str,
+    payloads: list[tuple[dict[str, str], str]],
+    concurrency: int,
+    *,
+    keepalive: bool = True,
 ) -> tuple[float, list[float]]:
-    """POST every payload, `concurrency` at a time; wall time and per-request latencies."""
+    """POST every payload, `concurrency` at a time; wall time and per-request latencies.
+    Without `keepalive` each request opens its own connection, as Twilio's webhooks do."""
     latencies: list[float] = []
     slots = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency if keepalive else 0
+    )
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
         async def one(form: dict[str, str], signature: str) -> None:

@@ -27,9 +27,13 @@ class Media:
 
     @property
     def kind(self) -> str:
-        """image, audio, video or file: what the survey cares about."""
-        major = self.content_type.split("/", 1)[0]
-        return major if major in {"image", "audio", "video"} else "file"
+        return media_kind(self.content_type)
+
+
+def media_kind(content_type: str) -> str:
+    """image, audio, video or file: what the survey (and the analysis) cares about."""
+    major = content_type.split("/", 1)[0]
+    return major if major in {"image", "audio", "video"} else "file"
 
 
 @dataclass(frozen=True)

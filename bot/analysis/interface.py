@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.messages import media_kind
+
 
 class Category(StrEnum):
     PRODUCT_QUESTION = "product_question"
@@ -60,8 +62,7 @@ class MediaRef:
 
     @property
     def kind(self) -> str:
-        major = self.content_type.split("/", 1)[0]
-        return major if major in {"image", "audio", "video"} else "file"
+        return media_kind(self.content_type)
 
 
 @dataclass(frozen=True)
