@@ -1,0 +1,151 @@
+"""How well postlive reads real customer replies: tests/data/replies/*.jsonl.
+
+    .venv/bin/python benchmarks/replies.py [--failures-only]
+
+Each reply was written by hand the way customers type in one of 25 locales and labelled
+with the question it answers and what it means: "stop" (opt-out), "delete" (erase my
+data), "ask" (nothing readable or ambiguous: the bot must ask again, never guess), "text"
+(free text stored as written), "skip", or the stored value ("5", "love", "late,damaged").
+A reply is read as the bot reads it: delete request first (as intake does), then opt-out
+(as the engine does), then the answer to the open question in the customer's locale.
+
+Prints the share read right per category and per locale, every failure, and the two
+figures that must be perfect: opt-outs honoured, innocent messages left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.answers import is_delete_request, is_stop, parse_answer  # noqa: E402
+from bot.flows import load_flow  # noqa: E402
+from bot.resources import flows_dir  # noqa: E402
+
+REPLIES = ROOT / "tests" / "data" / "replies"
+FLOW = load_flow(flows_dir() / "post-live.yaml")
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: str
+    locale: str
+    question: str | None
+    text: str
+    expect: str
+    category: str
+
+
+def load(directory: Path = REPLIES) -> list[Reply]:
+    replies: list[Reply] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                replies.append(Reply(**json.loads(line)))
+    return replies
+
+
+def read(reply: Reply) -> str:
+    """What the bot does with `reply`, in the label's vocabulary."""
+    if is_delete_request(reply.text):
+        return "delete"
+    if is_stop(reply.text):
+        return "stop"
+    if reply.question is None:
+        return "ask"
+    question = FLOW.question(reply.question)
+    parsed = parse_answer(question, reply.text, None, (), reply.locale)
+    if parsed is None:
+        return "ask"
+    if parsed.skipped:
+        return "skip"
+    if question.type.value == "text":
+        return "text"
+    return parsed.value or "ask"
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    right: int
+    failures: list[tuple[Reply, str]]
+    stops: int
+    stops_missed: int
+    innocent: int
+    innocent_acted: int
+
+    @property
+    def share(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+def score(replies: list[Reply]) -> Score:
+    failures: list[tuple[Reply, str]] = []
+    stops = stops_missed = innocent = innocent_acted = 0
+    for reply in replies:
+        got = read(reply)
+        if got != reply.expect:
+            failures.append((reply, got))
+        if reply.expect in ("stop", "delete"):
+            stops += 1
+            stops_missed += got != reply.expect
+        else:
+            innocent += 1
+            innocent_acted += got in ("stop", "delete")
+    return Score(
+        len(replies),
+        len(replies) - len(failures),
+        failures,
+        stops,
+        stops_missed,
+        innocent,
+        innocent_acted,
+    )
+
+
+def _table(title: str, groups: dict[str, list[Reply]]) -> None:
+    print(f"\n{title:<14} {'read right':>12} {'share':>7}")
+    for name in sorted(groups):
+        result = score(groups[name])
+        print(f"{name:<14} {result.right:>5} / {result.total:<5} {result.share:>7.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--failures-only", action="store_true")
+    args = parser.parse_args()
+    replies = load()
+    result = score(replies)
+    print(
+        f"replies: {len(replies)} in {len({r.locale for r in replies})} locales "
+        f"({len({r.locale.split('-')[0] for r in replies})} languages); "
+        f"cpu_count={os.cpu_count()} loadavg={os.getloadavg()[0]:.2f}"
+    )
+    if not args.failures_only:
+        by_category: dict[str, list[Reply]] = defaultdict(list)
+        by_locale: dict[str, list[Reply]] = defaultdict(list)
+        for reply in replies:
+            by_category[reply.category].append(reply)
+            by_locale[reply.locale].append(reply)
+        _table("category", by_category)
+        _table("locale", by_locale)
+    print(f"\nfailures ({len(result.failures)}):")
+    for reply, got in result.failures:
+        print(f"  {reply.id:<10} {reply.question or '-':<9} want {reply.expect:<14} got {got:<14} {reply.text!r}")
+    print(
+        f"\nread right: {result.right} / {result.total} = {result.share:.1%} (goal >= 97%)"
+        f"\nopt-out and delete requests honoured: {result.stops - result.stops_missed} / {result.stops}"
+        f"\ninnocent messages that opted out or erased: {result.innocent_acted} / {result.innocent}"
+    )
+
+
+if __name__ == "__main__":
+    main()
