@@ -139,10 +139,12 @@ def main() -> None:
         _table("locale", by_locale)
     print(f"\nfailures ({len(result.failures)}):")
     for reply, got in result.failures:
-        print(f"  {reply.id:<10} {reply.question or '-':<9} want {reply.expect:<14} got {got:<14} {reply.text!r}")
+        where = reply.question or "-"
+        print(f"  {reply.id:<10} {where:<9} want {reply.expect:<14} got {got:<14} {reply.text!r}")
     print(
         f"\nread right: {result.right} / {result.total} = {result.share:.1%} (goal >= 97%)"
-        f"\nopt-out and delete requests honoured: {result.stops - result.stops_missed} / {result.stops}"
+        f"\nopt-out and delete requests honoured: "
+        f"{result.stops - result.stops_missed} / {result.stops}"
         f"\ninnocent messages that opted out or erased: {result.innocent_acted} / {result.innocent}"
     )
 

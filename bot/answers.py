@@ -19,11 +19,15 @@ from functools import lru_cache
 from bot import lexicon
 from bot.flows import Question, QuestionType
 from bot.messages import Media
+from bot.optout import is_delete_request, is_stop
+from bot.textkeys import MAX_CHARS, normalize_text
+from bot.textkeys import fold as _fold
+from bot.textkeys import phrase_key as _phrase_key
+from bot.textkeys import plain as _plain
+from bot.textkeys import trim as _trim
+from bot.textkeys import unspaced as _unspaced
+from bot.textkeys import word_key as _word_key
 
-#: How much of a message the matchers read; nobody types a rating in 2,000 characters.
-MAX_CHARS = 2_000
-#: A delete request is a short message, not a phrase buried in a long review.
-MAX_DELETE_CHARS = 300
 #: More parts than this in a multiple-choice answer is not an answer.
 MAX_PARTS = 25
 
@@ -43,100 +47,9 @@ class Parsed:
     skipped: bool = False
 
 
-# -- normalization --------------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-#: Code points that only glue emoji together or choose their look: variation selectors,
-#: zero-width joiner, keycap, skin tones.
-_GLUE = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D, 0x20E3, *range(0x1F3FB, 0x1F400)])
-#: Spellings keyboards vary: Arabic hamza on alef, ta marbuta, alef maqsura, tatweel and
-#: harakat; Turkish dotless i (casefold turns "IPTAL" into "iptal", never "ıptal").
-_VARIANTS = str.maketrans(
-    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None, "ı": "i"}
-    | dict.fromkeys([*range(0x064B, 0x0660), 0x0670])
-)
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, casefold, trim and collapse whitespace, drop invisible format characters
-    (bidi marks, BOM; the emoji joiner stays) and surrounding punctuation:
-    "  ¡Cinco!  " -> "cinco". Reads at most MAX_CHARS characters."""
-    kept = []
-    for ch in (text or "")[:MAX_CHARS]:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            kept.append(" ")
-        elif category != "Cf" or ch == "\u200d":
-            kept.append(ch)
-    folded = unicodedata.normalize("NFKC", "".join(kept))
-    folded = unicodedata.normalize("NFKC", folded.casefold())
-    folded = folded.replace("i\u0307", "i").translate(_APOSTROPHES)  # Turkish "İ"
-    return _trim(" ".join(folded.split()), "P")
-
-
-def _trim(text: str, categories: str) -> str:
-    """Strip whitespace and characters of the given Unicode major categories at both ends."""
-
-    def edge(ch: str) -> bool:
-        return ch.isspace() or unicodedata.category(ch)[0] in categories
-
-    start, end = 0, len(text)
-    while start < end and edge(text[start]):
-        start += 1
-    while end > start and edge(text[end - 1]):
-        end -= 1
-    return text[start:end]
-
-
-def _plain(text: str) -> str:
-    """Drop emoji glue and write every decimal digit (٣ ۴ ๓ ३ ３) in ASCII."""
-    text = text.replace("\u200d♀", "").replace("\u200d♂", "").replace("🔟", "10")
-    text = text.translate(_GLUE)
-    return (
-        text
-        if text.isascii()
-        else "".join(
-            str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch for ch in text
-        )
-    )
-
-
-def _word_key(text: str) -> str:
-    """The form lexicon words are looked up by (accents kept: see bot.lexicon)."""
-    return _plain(normalize_text(text)).translate(_VARIANTS)
-
-
-def _phrase_key(text: str) -> str:
-    """A whole-message key: also drops emoji around the words ("STOP 🙏" -> "stop");
-    a message of punctuation only ("-", "...") keeps it."""
-    core = _trim(normalize_text(text), "PS")
-    if not core:
-        raw = unicodedata.normalize("NFKC", (text or "")[:MAX_CHARS])
-        core = " ".join(raw.casefold().split())
-    return _plain(core).translate(_VARIANTS)
-
-
-def _fold(key: str) -> str:
-    """A key with Latin accents dropped too, for choice labels and delete phrases."""
-    out: list[str] = []
-    base = ""
-    for ch in unicodedata.normalize("NFD", key.replace("đ", "d")):
-        latin = base < "\u0250" or "\u1e00" <= base < "\u1f00"
-        if base and latin and unicodedata.category(ch) == "Mn":
-            continue
-        out.append(ch)
-        base = ch
-    return unicodedata.normalize("NFC", "".join(out))
-
-
 @lru_cache(maxsize=4096)
 def _label_key(label: str) -> str:
     return _fold(_word_key(label))
-
-
-def _unspaced(ch: str) -> bool:
-    """Whether `ch` belongs to a script written without spaces (CJK, kana, Thai...)."""
-    return "\u0e00" <= ch <= "\u109f" or "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _strip_affix(text: str, words: tuple[str, ...]) -> str:
@@ -166,7 +79,6 @@ _NUMBERS = {_word_key(w): n for w, n in lexicon.NUMBER_WORDS.items()}
 _NOT_NUMBERS = {lang: set(map(_word_key, ws)) for lang, ws in lexicon.NOT_A_NUMBER_IN.items()}
 _UNITS = _longest_first(map(_word_key, lexicon.SCALE_UNITS))
 _POLITE = _longest_first(map(_phrase_key, lexicon.POLITE_WORDS))
-_STOP = frozenset(map(_phrase_key, lexicon.STOP_WORDS))
 _SKIP = frozenset(map(_phrase_key, lexicon.SKIP_WORDS))
 _STARS = frozenset(lexicon.STAR_CHARS)
 _NEGATIONS = frozenset(_fold(_word_key(w)) for w in lexicon.NEGATIONS)
@@ -183,17 +95,6 @@ _SPLITTERS = (
     re.compile(rf"(?:^|\s)(?:{_alternation(w for w in _AND if not _unspaced(w[0]))})(?=\s|$)"),
     re.compile(r"\s+"),
     re.compile(_alternation(w for w in _AND if _unspaced(w[0]))),
-)
-
-
-#: Delete phrases as whole words; in scripts without spaces, anywhere.
-_DELETE = re.compile(
-    "|".join(
-        ("" if _unspaced(p[0]) else r"(?<!\w)")
-        + re.escape(p)
-        + ("" if _unspaced(p[-1]) else r"(?!\w)")
-        for p in _longest_first(_fold(_phrase_key(w)) for w in lexicon.DELETE_WORDS)
-    )
 )
 
 
@@ -409,29 +310,12 @@ def _resolve(question: Question, part: str, language: str, level: int) -> list[s
     return None
 
 
-# -- commands -------------------------------------------------------------------------
-
-
-def is_stop(text: str | None) -> bool:
-    """Whether the whole message asks us to stop messaging ("STOP", "parar", "配信停止"),
-    politeness allowed ("stop please"); a longer sentence is not ("stop the music")."""
-    if not text:
-        return False
-    key = _phrase_key(text)
-    for _ in range(3):
-        if key in _STOP:
-            return True
-        shorter = _trim(_strip_affix(key, _POLITE), "PS")
-        if shorter == key:
-            return False
-        key = shorter
-    return False
-
-
-def is_delete_request(text: str | None) -> bool:
-    """Whether a short message asks us to delete the customer's data ("please delete my
-    data", "borrar mis datos", "データを削除"). Callers should confirm before deleting."""
-    if not text:
-        return False
-    key = _fold(_phrase_key(text))
-    return len(key) <= MAX_DELETE_CHARS and _DELETE.search(key) is not None
+__all__ = [
+    "MAX_CHARS",
+    "Parsed",
+    "is_delete_request",
+    "is_stop",
+    "normalize_text",
+    "parse_answer",
+    "read_number",
+]

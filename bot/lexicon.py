@@ -527,7 +527,7 @@ _STOP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "прекратить",
         "не пишите",
     ),
-    "tr": ("dur", "durdur", "iptal", "abonelikten çık", "abonelikten cik", "aboneliği iptal et"),
+    "tr": ("dur", "durdur", "iptal", "abonelikten çık", "abonelikten cik*", "aboneliği iptal et"),
     "nl": ("stop", "stoppen", "afmelden", "uitschrijven", "opzeggen", "geen berichten meer"),
     "pl": (
         "stop",
@@ -579,6 +579,11 @@ _STOP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
 #: Whole messages that mean "stop messaging me" (WhatsApp/SMS opt-out keywords and kin).
 STOP_WORDS: frozenset[str] = frozenset(w for words in _STOP_BY_LANGUAGE.values() for w in words)
 STOP_LANGUAGES: frozenset[str] = frozenset(_STOP_BY_LANGUAGE)
+#: Stop words whose accents carry the meaning: folded, Vietnamese "dừng" (stop) would
+#: read "đúng" (right) and "hủy" (cancel) "huy"; these are compared as typed.
+ACCENT_SENSITIVE_STOP_WORDS: frozenset[str] = frozenset(_STOP_BY_LANGUAGE["vi"]) - {
+    "huy dang ky"
+}
 
 _SKIP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "en": (
@@ -956,4 +961,303 @@ NEGATIONS: frozenset[str] = frozenset(
         "ず",
         "ません",
     }
+)
+
+# -- opt-out and erasure in sentences -------------------------------------------------
+#
+# Customers rarely type the keyword alone: "BERHENTI kak", "tigil na po", "Stop sending me
+# messages", "ya no me manden mensajes", "别发了". `bot.optout` reads a message in three
+# steps, all on keys with Latin accents folded ("arrêtez" -> "arretez", "dừng" -> "dung")
+# and apostrophes and hyphens read as spaces ("don't" -> "don t", "mag-message" ->
+# "mag message"); Chinese is compared in simplified characters.
+#
+# 1. Courtesy, forms of address and fillers (FILLER_WORDS, POLITE_SUFFIXES) are dropped
+#    and repeats collapsed ("STOP STOP", "stop pls kak"): what remains is compared with
+#    STOP_WORDS as a whole message.
+# 2. STOP_PHRASES are found anywhere in a short message, unless a negation (NEGATORS)
+#    comes just before without a condition (CONDITIONALS) before it: "don't stop sending"
+#    is not a stop, "if you don't stop sending I'll report you" is.
+# 3. A delete request is a verb of DELETE_VERBS (a word start: "delet" covers "delete",
+#    "deleting") near an object of DELETE_OBJECTS ("my data", "mis datos", "個人情報"),
+#    in either order, not negated ("please don't delete my data" is not a request).
+
+#: Words that only soften or address: dropped around and inside an opt-out.
+FILLER_WORDS: frozenset[str] = frozenset(
+    {
+        # en
+        "please", "pls", "plz", "plss", "pleaseee", "thanks", "thank you", "thx", "ty",
+        "now", "right now", "already", "ok", "okay", "just", "asap", "guys", "sir",
+        "maam", "ma am",
+        # es, pt
+        "por favor", "porfa", "porfavor", "porfis", "xfa", "gracias", "ya", "ahora",
+        "obrigado", "obrigada", "obg", "agora", "ja", "pfv", "se faz favor", "pf",
+        # fr, de, it, nl
+        "s il vous plait", "s il te plait", "svp", "stp", "merci", "bitte", "danke",
+        "jetzt", "sofort", "per favore", "grazie", "subito", "alstublieft", "aub",
+        "graag", "dank je", "bedankt", "nu",
+        # pl, ru, tr
+        "prosze", "dziekuje", "juz", "пожалуйста", "спасибо", "уже", "lutfen",
+        "tesekkurler", "artik",
+        # id, ms, tl
+        "kak", "kakak", "ka", "sis", "gan", "min", "admin", "yaa", "yah", "dong",
+        "deh", "aja", "saja", "sekarang", "tolong", "mohon", "terima kasih", "makasih",
+        "lah", "la", "ye", "po", "opo", "na", "nga", "salamat",
+        # vi, hi
+        "a", "nha", "nhe", "nhen", "nghen", "nhé", "shop", "ji", "जी", "कृपया",
+        "धन्यवाद", "plz yaar", "yaar", "bhai",
+        # ar, th
+        "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "شكرا", "رجاء", "الرجاء", "ارجو",
+        "กรุณา", "ค่ะ", "ครับ", "คะ", "นะคะ", "นะครับ", "นะ", "จ้า",
+    }
+)
+
+#: Courtesy glued to the end of a word in scripts without spaces, or verb endings that
+#: only make a command polite: "停止してください", "หยุดค่ะ", "중지해 주세요", "别发了谢谢".
+POLITE_SUFFIXES: frozenset[str] = frozenset(
+    {
+        "してください", "して下さい", "してほしい", "してほしいです", "して", "お願いします",
+        "でお願いします", "をお願いします", "お願い", "ください", "下さい", "です", "ます",
+        "ค่ะ", "ครับ", "คะ", "นะคะ", "นะครับ", "นะ", "จ้า", "ด้วย", "ด้วยค่ะ", "ด้วยครับ",
+        "해 주세요", "해주세요", "주세요", "해요", "해줘", "해 줘", "요", "하세요", "합니다",
+        "了", "吧", "啊", "呀", "谢谢", "请", "拜托", "唔该",
+    }
+)
+
+#: Whole-message opt-outs beyond the keywords (after fillers are dropped).
+MORE_STOP_WORDS: frozenset[str] = frozenset(
+    {
+        "arretez", "arrete", "stoppen", "hort auf", "horen sie auf", "stopp stopp",
+        "tigil", "tigil na", "itigil na", "hentikan", "durdurun", "iptal et", "dur artik",
+        "ストップ", "やめて", "止めて", "送らないで", "中止", "停止", "别发了", "别发",
+        "그만", "그만해", "중지", "stop it", "enough", "no more", "unsubscribe me",
+        "desuscribirme", "desinscribirme", "desabonnez moi", "desinscrivez moi",
+        "wypisz", "wypiszcie mnie", "afmelden", "uitschrijven", "dung lai",
+        "ngung lai", "bas karo", "बस करो", "बस",
+    }
+)
+
+_STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
+    "en": (
+        "unsubscribe", "opt out", "optout", "stop messaging", "stop message me",
+        "stop texting", "stop sending", "stop contacting", "stop spamming", "stop writing to me",
+        "stop the messages", "stop these messages", "stop your messages", "remove me from",
+        "take me off", "don t message me", "don t text me", "don t contact me",
+        "dont message me", "dont text me", "dont contact me", "do not message me",
+        "do not text me", "do not contact me", "never message me", "no more messages",
+        "leave me alone", "don t want these messages", "dont want these messages",
+        "don t want your messages", "don t want any more messages", "don t want any messages",
+        "don t want to receive", "dont want to receive", "do not want to receive",
+        "if you don t stop", "if you dont stop", "if you do not stop", "i ll report you",
+        "ill report you", "report you", "reporting you", "report this number",
+        "who gave you my number", "how did you get my number",
+    ),
+    "es": (
+        "no me manden", "no me mandes", "no me envien", "no me envies", "no me escriban",
+        "no me escribais", "no me escribas", "no me molesten", "dejen de mandar*",
+        "dejen de enviar*", "dejen de escribir*", "deja de mandar*", "deja de enviar*",
+        "deja de escribir*", "dejad de enviar*", "dejad de mandar*", "dejad de escribir*",
+        "no quiero recibir mas", "no quiero mas mensajes", "no quiero recibir mensajes",
+        "darme de baja", "dar de baja", "dame de baja", "denme de baja", "paren de",
+        "parad de", "parad ya", "paren ya", "si no dejan de", "si no paran",
+        "los voy a reportar", "los voy a denunciar", "sacame de la lista",
+        "saquenme de la lista", "borrame de la lista", "basta de mensajes",
+    ),
+    "pt": (
+        "para de mandar*", "pare de mandar*", "parem de mandar*", "para de me mandar",
+        "pare de me mandar", "parem de me mandar", "parem de enviar*", "parem de me enviar",
+        "para de enviar*", "pare de enviar*", "nao quero mais receber", "nao quero receber mais",
+        "nao quero mais mensagens", "nao me mandem", "nao me mande mais", "nao me enviem",
+        "me tira dessa lista", "me tira da lista", "me tirem da lista", "tirem me da lista",
+        "me remove da lista", "cancelar subscricao", "cancelar inscricao", "descadastrar",
+        "vou denunciar", "se nao parar", "se nao pararem", "deixem me em paz",
+    ),
+    "fr": (
+        "arretez de m envoyer", "arrete de m envoyer", "arretez les messages",
+        "arretez de m ecrire", "arretez de me contacter", "ne m envoyez plus",
+        "ne m ecrivez plus", "ne me contactez plus", "je ne veux plus recevoir",
+        "je veux plus recevoir", "plus de messages", "desabonnez moi", "desinscrivez moi",
+        "desabonner", "desinscrire", "laissez moi tranquille", "si vous n arretez pas",
+        "je vais vous signaler",
+    ),
+    "de": (
+        "horen sie auf", "hort auf", "hor auf", "keine nachrichten mehr",
+        "schreiben sie mir nicht mehr", "schreibt mir nicht mehr", "schreib mir nicht mehr",
+        "abmelden", "austragen", "abbestellen", "melden sie mich ab", "tragen sie mich aus",
+        "lasst mich in ruhe", "lassen sie mich in ruhe", "wenn sie nicht aufhoren",
+    ),
+    "it": (
+        "non scrivetemi piu", "non scrivermi piu", "non mandatemi piu", "non mandatemi",
+        "smettete di mandar*", "smettete di scriver*", "smettetela di", "smettila di",
+        "basta messaggi", "basta con i messaggi", "cancellami dalla lista",
+        "toglietemi dalla lista", "disiscrivimi", "disiscrivetemi",
+        "non voglio piu messaggi", "non voglio piu ricevere", "non voglio ricevere",
+    ),
+    "nl": (
+        "stuur me geen berichten", "stuur geen berichten", "geen berichten meer",
+        "wil geen berichten", "afmelden", "uitschrijven", "meld me af", "schrijf me uit",
+        "stop met sturen", "stop met berichten",
+    ),
+    "pl": (
+        "przestancie do mnie pisac", "przestancie pisac", "przestan pisac",
+        "przestancie wysylac", "nie piszcie do mnie", "nie pisz do mnie",
+        "nie chce wiecej wiadomosci", "nie chce dostawac", "nie chce otrzymywac",
+        "wypisz mnie", "wypiszcie mnie",
+    ),
+    "ru": (
+        "не пишите", "не присылайте", "не отправляйте", "хватит присылать", "хватит писать",
+        "хватит слать", "отпишите", "отписаться", "прекратите присылать",
+        "прекратите писать", "удалите меня из рассылки", "не хочу получать",
+    ),
+    "tr": (
+        "mesaj atmayin", "mesaj gondermeyin", "mesaj gondermeyi birakin",
+        "mesaj atmayi birakin", "abonelikten cik*", "beni listeden cikarin",
+        "rahatsiz etmeyin", "mesaj istemiyorum",
+    ),
+    "ar": (
+        "لا ترسلوا", "لا ترسل لي", "لا تراسلني", "لا تراسلوني", "توقفوا عن", "توقف عن ارسال",
+        "اوقفوا الرسائل", "ايقاف الرسائل", "الغاء الاشتراك", "عدم ارسال", "لا اريد رسائل",
+        "لا اريد استلام", "لا اريد تلقي", "ما ابي رسايل", "ما ابغى رسايل",
+    ),
+    "hi": (
+        "मैसेज मत भेजो", "मैसेज मत भेजिए", "मत भेजो", "मत भेजिए", "मैसेज भेजना बंद",
+        "बंद करो", "बंद करें", "message mat bhejo", "msg mat bhejo", "mat bhejo",
+        "message band karo", "band karo", "messages band karo", "stop karo",
+    ),
+    "id": (
+        "jangan kirim", "jangan dikirim", "jangan chat lagi", "ga usah chat", "gak usah chat",
+        "nggak usah chat", "ga usah kirim", "gak usah kirim", "nggak usah kirim",
+        "stop kirim", "berhenti kirim", "berhenti mengirim", "berhenti langganan",
+        "berhenti berlangganan", "jangan hubungi", "jangan spam", "kalau tidak berhenti",
+        "kalau ga berhenti", "kalau gak berhenti",
+    ),
+    "ms": (
+        "jangan hantar", "berhenti hantar", "henti hantar", "tak payah hantar",
+        "jangan mesej", "nyahlanggan",
+    ),
+    "tl": (
+        "wag na kayo mag", "huwag na kayo mag", "wag nang mag", "huwag nang mag",
+        "itigil nyo na", "itigil niyo na", "tigilan nyo na", "tigilan niyo na",
+        "ayoko na ng message", "ayoko na ng text",
+    ),
+    "th": ("ไม่ต้องส่ง", "เลิกส่ง", "หยุดส่ง", "อย่าส่ง", "ไม่ต้องทัก", "ไม่อยากได้รับข้อความ", "ยกเลิกรับ"),
+    "vi": (
+        "dung nhan", "dung gui", "dung lai", "khong nhan nua", "ko nhan nua", "k nhan nua",
+        "khong can nhan", "ngung gui", "ngung nhan", "huy dang ky", "dung lien lac",
+    ),
+    "ja": (
+        "送らないで", "送信しないで", "送ってこないで", "配信停止", "配信解除", "停止して",
+        "送るのやめて", "送るのをやめて", "連絡しないで", "メッセージ不要", "もう送らない",
+    ),
+    "ko": (
+        "그만 보내", "그만보내", "보내지 마", "보내지마", "연락하지 마", "연락하지마",
+        "메시지 그만", "문자 그만", "중지해", "정지해", "수신거부", "수신 거부",
+        "구독 취소", "구독취소",
+    ),
+    "zh": (
+        "别发了", "别再发", "不要再发", "不要发", "别给我发", "不要给我发", "不要再给我发",
+        "停止发送", "取消订阅", "退订", "不要再传", "不要传", "别传", "唔好再send",
+        "唔好再发", "唔好send", "唔好再传", "别烦我", "不要打扰",
+    ),
+}
+
+#: Opt-out phrases found anywhere in a short message, unless negated.
+STOP_PHRASES: frozenset[str] = frozenset(
+    p for phrases in _STOP_PHRASES_BY_LANGUAGE.values() for p in phrases
+)
+
+#: Words that turn a request around when they come just before it ("don't", "no", "不").
+NEGATORS: frozenset[str] = frozenset(
+    {
+        "don t", "dont", "do not", "never", "not", "didn t", "no need to", "no", "nunca",
+        "nao", "ne", "n", "jamais", "nicht", "nie", "non", "mai", "niet", "nooit", "не",
+        "никогда", "jangan", "tidak", "gak", "ga", "nggak", "tak", "wag", "huwag", "hindi",
+        "मत", "नहीं", "mat", "nahi", "لا", "لن", "ما",
+        # scripts without spaces: right before the request
+        "不", "别", "不要", "没", "唔", "อย่า", "ไม่", "안",
+    }
+)
+
+#: A negation after one of these is a condition, not a refusal: "if you don't stop...".
+CONDITIONALS: frozenset[str] = frozenset(
+    {"if", "unless", "si", "se", "wenn", "falls", "als", "kalau", "kalo", "klo", "jika",
+     "kung", "если", "jesli", "jezeli"}
+)
+
+#: Negations written after the verb: "削除しないで", "삭제하지 마", "nicht löschen" is
+#: caught by NEGATORS between object and verb.
+NEGATED_ENDINGS: frozenset[str] = frozenset(
+    {"しないで", "しなくて", "しないでください", "하지 마", "하지마", "하지 말", "지 마"}
+)
+
+_DELETE_VERBS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
+    "en": ("delete", "erase", "remove", "wipe", "wipe out", "purge", "get rid of"),
+    "es": ("borr*", "elimin*", "supri*", "quit*"),
+    "pt": ("apag*", "exclu*", "delet*", "remov*", "elimin*"),
+    "fr": ("supprim*", "effac*", "retir*", "enlev*"),
+    "de": ("lösch*", "entfern*"),
+    "it": ("cancell*", "elimin*", "rimuov*"),
+    "nl": ("verwijder*", "wis*"),
+    "pl": ("usun*", "skasuj*", "wymaz*"),
+    "ru": ("удал*", "сотр*"),
+    "tr": ("sil*", "kaldır*"),
+    "ar": ("احذف*", "حذف*", "امسح*", "مسح*", "ازال*", "ازيل*"),
+    "hi": ("हटा*", "डिलीट*", "मिटा*", "delete*", "hatao*", "hata*", "mita*"),
+    "id": ("hapus*", "dihapus*", "hilangkan*"),
+    "ms": ("padam*", "hapus*", "buang*"),
+    "tl": ("burahin*", "tanggalin*", "idelete*", "delete*"),
+    "th": ("ลบ",),
+    "vi": ("xoa*",),
+    "ja": ("削除", "消して", "消去", "消す"),
+    "ko": ("삭제", "지워"),
+    "zh": ("删除", "删掉", "删了", "清除", "移除", "删"),
+}
+
+_DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
+    "en": (
+        "my data", "my personal data", "my information", "my personal information", "my info",
+        "my details", "my personal details", "my number", "my phone number", "my account",
+        "my contact", "my records", "my email",
+    ),
+    "es": ("mis datos", "mi informacion", "mi info", "mi numero", "mi cuenta"),
+    "pt": ("meus dados", "minhas informacoes", "meu numero", "minha conta"),
+    "fr": ("mes donnees", "mes informations", "mes infos", "mon numero", "mon compte",
+           "mes coordonnees"),
+    "de": ("meine daten", "meine personlichen daten", "meine nummer", "mein konto",
+           "meine informationen", "meine angaben"),
+    "it": ("miei dati", "il mio numero", "mio account"),
+    "nl": ("mijn gegevens", "mijn data", "mijn nummer"),
+    "pl": ("moje dane", "moich danych", "moj numer"),
+    "ru": ("мои данные", "мою информацию", "мой номер", "персональные данные"),
+    "tr": ("verilerimi", "bilgilerimi", "numarami"),
+    "ar": ("بياناتي", "معلوماتي", "رقمي", "حسابي"),
+    "hi": ("मेरा डेटा", "मेरी जानकारी", "मेरा नंबर", "mera data", "meri jankari", "mera number"),
+    "id": ("data saya", "data pribadi", "data aku", "dataku", "nomor saya", "akun saya"),
+    "ms": ("data saya", "maklumat saya", "nombor saya"),
+    "tl": ("data ko", "aking data", "impormasyon ko", "number ko"),
+    "th": ("ข้อมูล",),
+    "vi": ("du lieu", "thong tin ca nhan", "thong tin cua toi"),
+    "ja": ("データ", "個人情報", "情報"),
+    "ko": ("정보", "데이터", "개인정보"),
+    "zh": ("数据", "资料", "信息", "个人信息"),
+}
+
+#: Verbs that erase, per language; "*" marks a stem ("borr*": "borren", "borrad").
+DELETE_VERBS: Mapping[str, tuple[str, ...]] = MappingProxyType(_DELETE_VERBS_BY_LANGUAGE)
+#: What the customer asks to erase, with its possessive ("my data", "mis datos").
+DELETE_OBJECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(_DELETE_OBJECTS_BY_LANGUAGE)
+
+#: Traditional characters of the lexicon's and the flows' words, with their simplified
+#: form, so that "非常喜歡" meets "非常喜欢" and "別再發了" meets "别再发了".
+TRADITIONAL_TO_SIMPLIFIED: Mapping[str, str] = MappingProxyType(
+    dict(
+        zip(
+            "歡題問沒與貨損壞顏碼數資訂閱發別刪訊傳給個顆樣裡裏預適於說話請謝們這點還東來時間"
+            "爛錯誤過實際長遲達較錢鍾訊號滿價質難對產品無買賣應該麼為隻條雙張種類寬緊"
+            "運遞郵慢寄單號壓碎髒舊褲鞋襪帶鏈鈕釦紅綠藍黃顏偏嗎臺灣專頁網絡讓標準與參貳陸兩",
+            "欢题问没与货损坏颜码数资订阅发别删讯传给个颗样里里预适于说话请谢们这点还东来时间"
+            "烂错误过实际长迟达较钱钟讯号满价质难对产品无买卖应该么为只条双张种类宽紧"
+            "运递邮慢寄单号压碎脏旧裤鞋袜带链钮扣红绿蓝黄颜偏吗台湾专页网络让标准与参贰陆两",
+            strict=True,
+        )
+    )
 )

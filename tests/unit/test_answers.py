@@ -550,3 +550,85 @@ def test_huge_messages_are_read_quickly(text: str) -> None:
     is_stop(text)
     is_delete_request(text)
     assert time.perf_counter() - started < 2
+
+
+# -- opt-out and erasure in the customer's own words ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BERHENTI kak",
+        "tigil na po",
+        "그만 보내주세요",
+        "停止してください",
+        "Arrêtez",
+        "STOP STOP",
+        "Unsubscribe me",
+        "remove me from your list",
+        "Stop sending me messages",
+        "ya no me manden mensajes",
+        "para de mandar mensagem",
+        "别发了",
+        "別再發了",
+        "لا ترسلوا لي رسائل",
+        "dung lai",
+        "if you don't stop I'll report you",
+        "dejen de mandarme mensajes",
+        "abonelikten çıkmak istiyorum",
+        "wag na po kayo mag-message",
+    ],
+)
+def test_an_opt_out_is_understood_in_any_phrasing(text: str) -> None:
+    assert is_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't stop the lives!",
+        "stop by",
+        "please don't stop sending updates about new lives",
+        "Never stop doing giveaways",
+        "đúng",
+        "đúng rồi",
+        "ライブは止めないでください",
+        "라이브 그만하지 마세요",
+        "直播别停啊",
+        "no paréis los directos",
+    ],
+)
+def test_a_message_that_only_mentions_stopping_does_not_opt_out(text: str) -> None:
+    assert not is_stop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete my personal data",
+        "apaguem meus dados",
+        "امسحوا بياناتي",
+        "내 정보 삭제해 주세요",
+        "Löschen Sie bitte meine Daten",
+        "请把我的数据删掉",
+        "paki-delete po ng data ko",
+        "mera data delete karo",
+    ],
+)
+def test_a_delete_request_is_understood_in_sentences(text: str) -> None:
+    assert is_delete_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please don't delete my data, I want my coupon",
+        "bitte meine Daten nicht löschen",
+        "データは削除しないでください",
+        "不要删除我的数据",
+        "I removed my data cable",
+        "you deleted my order??",
+    ],
+)
+def test_a_negated_or_unrelated_mention_is_not_a_delete_request(text: str) -> None:
+    assert not is_delete_request(text)

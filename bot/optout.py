@@ -1,0 +1,228 @@
+"""Whether a message asks us to stop messaging, or to erase the customer's data.
+
+Read before any survey question: a missed STOP is stored as feedback and the survey goes
+on (and WhatsApp suspends senders whose customers keep asking to stop); an innocent
+message read as STOP loses a customer. So a keyword counts as a whole message, with its
+courtesy and forms of address ("BERHENTI kak", "tigil na po", "停止してください"), and a
+sentence counts by phrases that only an opt-out uses ("stop sending", "ya no me manden",
+"别发了"), unless a negation stands just before them ("don't stop sending"), which a
+condition turns back ("if you don't stop I'll report you"). The words live in
+`bot.lexicon`; erasure is confirmed by the caller before anything is deleted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from bot import lexicon
+from bot.textkeys import fold, phrase_key, simplified, unspaced
+
+#: An opt-out sentence or a delete request is a short message, not a phrase in a review.
+MAX_SENTENCE_CHARS = 300
+#: How many words before a request a negation still turns it around.
+NEGATION_REACH = 3
+
+#: Scripts written with spaces whose letters make a word boundary; CJK, kana, Thai and
+#: Hangul do not ("唔好再send嘢俾我", "메시지그만보내").
+_LETTER = r"a-z0-9\u00c0-\u024f\u0370-\u052f\u0590-\u06ff\u0900-\u097f"
+
+
+def sentence_key(text: str, *, folded: bool = True) -> str:
+    """`text` as opt-out phrases are compared: the whole-message key with Latin accents
+    folded (unless not `folded`), simplified Chinese, and every mark that is not a
+    letter, digit or emoji glue read as a space ("Don't!! 🙏" -> "don t")."""
+    key = phrase_key(text[: MAX_SENTENCE_CHARS * 2])
+    key = simplified(fold(key) if folded else key)
+    chars = [ch if unicodedata.category(ch)[0] in "LNM" or ch == " " else " " for ch in key]
+    return " ".join("".join(chars).split())
+
+
+def _hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff"
+
+
+def _glued(ch: str) -> bool:
+    return unspaced(ch) or _hangul(ch)
+
+
+def _pattern(phrase: str) -> str:
+    """A phrase as a regex: whole words in spaced scripts, anywhere in glued ones."""
+    body = re.escape(phrase)
+    before = "" if _glued(phrase[0]) else rf"(?<![{_LETTER}])"
+    after = "" if _glued(phrase[-1]) else rf"(?![{_LETTER}])"
+    return before + body + after
+
+
+def _compile(words: Iterable[str]) -> re.Pattern[str]:
+    """One regex for `words`; a word ending in "*" also matches longer words
+    ("dejen de mandar*" -> "dejen de mandarme")."""
+    keys = sorted(
+        {(sentence_key(w), w.endswith("*")) for w in words} - {("", False), ("", True)},
+        key=lambda w: (-len(w[0]), w),
+    )
+    parts = []
+    for key, open_end in keys:
+        if open_end and not _glued(key[-1]):
+            parts.append(rf"(?<![{_LETTER}]){re.escape(key)}[{_LETTER}]*")
+        else:
+            parts.append(_pattern(key))
+    return re.compile("|".join(parts))
+
+
+_FILLERS = _compile(lexicon.FILLER_WORDS)
+_SUFFIXES = tuple(
+    sorted({sentence_key(w) for w in lexicon.POLITE_SUFFIXES}, key=lambda w: (-len(w), w))
+)
+#: Keywords compared with accents folded ("arrete" for "arrête"), except where folding
+#: makes another word: Vietnamese "dừng" (stop) and "đúng" (right) both fold to "dung".
+_WHOLE = frozenset(
+    sentence_key(w)
+    for w in (*lexicon.STOP_WORDS, *lexicon.MORE_STOP_WORDS)
+    if w not in lexicon.ACCENT_SENSITIVE_STOP_WORDS
+) - {""}
+_WHOLE_EXACT = frozenset(sentence_key(w, folded=False) for w in lexicon.STOP_WORDS) - {""}
+_PHRASES = _compile(
+    [
+        *lexicon.STOP_PHRASES,
+        *(_FILLERS.sub(" ", p) for p in map(sentence_key, lexicon.STOP_PHRASES)),
+    ]
+)
+_NEGATORS = frozenset(sentence_key(w) for w in lexicon.NEGATORS)
+_GLUED_NEGATORS = tuple(n for n in _NEGATORS if _glued(n[0]))
+_CONDITIONALS = frozenset(sentence_key(w) for w in lexicon.CONDITIONALS)
+_NEGATED_ENDINGS = tuple(sentence_key(w) for w in lexicon.NEGATED_ENDINGS)
+_FORGET = _compile(
+    [
+        "forget me",
+        "right to be forgotten",
+        "gdpr",
+        "olvidame",
+        "olvidenme",
+        "oubliez moi",
+        "vergiss mich",
+        "vergessen sie mich",
+        "esqueçam me",
+        "esquecam me",
+        "dimentica i miei dati",
+        "dsgvo",
+        "lgpd",
+        "rgpd",
+    ]
+)
+_DELETE_VERBS = {lang: _compile(stems) for lang, stems in lexicon.DELETE_VERBS.items()}
+_DELETE_OBJECTS = {lang: _compile(objs) for lang, objs in lexicon.DELETE_OBJECTS.items()}
+_OLD_DELETE = _compile(lexicon.DELETE_WORDS)
+
+
+def _without_courtesy(key: str) -> str:
+    """The key without fillers, glued polite endings and repeated words:
+    "stop stop pls kak" -> "stop", "停止してください" -> "停止"."""
+    words = _FILLERS.sub(" ", key).split()
+    kept: list[str] = []
+    for word in words:
+        for _ in range(3):
+            for suffix in _SUFFIXES:
+                if len(word) > len(suffix) and word.endswith(suffix) and _glued(suffix[0]):
+                    word = word[: -len(suffix)]
+                    break
+            else:
+                break
+        if not kept or kept[-1] != word:
+            kept.append(word)
+    text = " ".join(kept)
+    for suffix in _SUFFIXES:  # "중지해 주세요": an ending written as a word of its own
+        if text.endswith(" " + suffix):
+            text = text[: -len(suffix) - 1]
+    return text
+
+
+def _negated(key: str, start: int, end: int = -1) -> bool:
+    """Whether a negation turns around the request at key[start:end]: one of the few
+    words before it (and, for a verb after its object, between them) without a
+    condition before the negation."""
+    end = start if end < 0 else end
+    head = key[:start]
+    if head.endswith(_GLUED_NEGATORS) or key[start:end].startswith(_GLUED_NEGATORS):
+        return True
+    words = head.split()[-NEGATION_REACH:] + key[start:end].split()
+    for index, word in enumerate(words):
+        pair = " ".join(words[index : index + 2])
+        if word in _NEGATORS or pair in _NEGATORS:
+            earlier = head.split()[: max(0, len(head.split()) - NEGATION_REACH + index)]
+            return not _CONDITIONALS.intersection(words[:index] + earlier[-2:])
+    return False
+
+
+@lru_cache(maxsize=4096)
+def is_stop(text: str | None) -> bool:
+    """Whether the message asks us to stop messaging: a keyword with courtesy and forms
+    of address ("STOP", "BERHENTI kak", "停止してください"), or a sentence only an opt-out
+    says ("Stop sending me messages", "ya no me manden mensajes"), not negated."""
+    if not text:
+        return False
+    key = sentence_key(text)
+    if not key:
+        return False
+    if key in _WHOLE or _without_courtesy(key) in _WHOLE:
+        return True
+    exact = sentence_key(text, folded=False)
+    if exact in _WHOLE_EXACT or _without_courtesy(exact) in _WHOLE_EXACT:
+        return True
+    if len(key) > MAX_SENTENCE_CHARS:
+        return False
+    plain = _without_courtesy(key)
+    for candidate in {key, plain}:
+        for match in _PHRASES.finditer(candidate):
+            if not _negated(candidate, match.start()):
+                return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def is_delete_request(text: str | None) -> bool:
+    """Whether a short message asks us to delete the customer's data ("delete my personal
+    data", "apaguem meus dados", "내 정보 삭제해 주세요"), not negated ("please don't
+    delete my data"). Callers confirm before deleting."""
+    if not text:
+        return False
+    key = sentence_key(text)
+    if not key or len(key) > MAX_SENTENCE_CHARS:
+        return False
+    key = _FILLERS.sub(" ", key)
+    key = " ".join(key.split())
+    if any(not _negated(key, m.start()) for m in _FORGET.finditer(key)):
+        return True
+    if any(not _negated(key, m.start()) for m in _OLD_DELETE.finditer(key)):
+        return _not_negated_after(key)
+    for language, verbs in _DELETE_VERBS.items():
+        objects = _DELETE_OBJECTS[language]
+        for verb in verbs.finditer(key):
+            for thing in objects.finditer(key):
+                first, last = sorted((verb.start(), thing.start()))
+                if (
+                    _near(key, verb, thing)
+                    and not _negated(key, first, last)
+                    and _not_negated_after(key[verb.start() :])
+                ):
+                    return True
+    return False
+
+
+def _near(key: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    """Verb and object close enough to be one request: at most three words between
+    them, or eight characters in a script without spaces."""
+    first, second = sorted((a, b), key=lambda m: m.start())
+    gap = key[first.end() : second.start()]
+    if first.end() > second.start():
+        return False
+    if _glued(gap[:1] or key[first.end() - 1]) and len(gap.strip()) <= 8 and " " not in gap.strip():
+        return True
+    return len(gap.split()) <= 3 and len(gap) <= 30
+
+
+def _not_negated_after(key: str) -> bool:
+    """False when a negation follows the verb, as in Japanese and Korean ("削除しないで")."""
+    return not any(ending in key[:24] for ending in _NEGATED_ENDINGS)
