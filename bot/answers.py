@@ -22,8 +22,10 @@ from bot.messages import Media
 from bot.optout import is_delete_request, is_stop
 from bot.textkeys import MAX_CHARS, normalize_text
 from bot.textkeys import fold as _fold
+from bot.textkeys import glued as _glued
 from bot.textkeys import phrase_key as _phrase_key
 from bot.textkeys import plain as _plain
+from bot.textkeys import simplified as _simplified
 from bot.textkeys import trim as _trim
 from bot.textkeys import unspaced as _unspaced
 from bot.textkeys import word_key as _word_key
@@ -49,7 +51,7 @@ class Parsed:
 
 @lru_cache(maxsize=4096)
 def _label_key(label: str) -> str:
-    return _fold(_word_key(label))
+    return _simplified(_fold(_word_key(label)))
 
 
 def _strip_affix(text: str, words: tuple[str, ...]) -> str:
@@ -83,6 +85,25 @@ _SKIP = frozenset(map(_phrase_key, lexicon.SKIP_WORDS))
 _STARS = frozenset(lexicon.STAR_CHARS)
 _NEGATIONS = frozenset(_fold(_word_key(w)) for w in lexicon.NEGATIONS)
 _EMOJI = {_plain(e): n for e, n in lexicon.RATING_EMOJI.items()}
+_NO = frozenset(_label_key(w) for w in lexicon.NO_ANSWERS)
+_FILLERS = re.compile(
+    "|".join(
+        rf"(?<!\w){re.escape(w)}(?!\w)"
+        for w in _longest_first(map(_word_key, lexicon.FILLER_WORDS))
+    )
+)
+_ENDINGS = _longest_first(
+    w for w in map(_word_key, lexicon.POLITE_SUFFIXES) if _glued(w[0])
+)
+_COUNTED = re.compile(
+    r"\d+\s*(?:"
+    + "|".join(
+        re.escape(w) + ("" if _glued(w[-1]) else r"(?!\w)")
+        for w in _longest_first(map(_word_key, lexicon.COUNT_NOUNS))
+    )
+    + ")"
+)
+_LIST_LINE = re.compile(r"(\d{1,2})\s*[.)\-:]\s*(\S.*)", re.ASCII | re.DOTALL)
 
 _OUT_OF = _alternation(map(_word_key, lexicon.OUT_OF))
 _SCALE = re.compile(rf"(\d+)\s*(?:/|\s(?:{_OUT_OF})\s)\s*(?:5|10)(?!\d)", re.ASCII)
@@ -115,6 +136,8 @@ def _number(key: str) -> int | None:
     found = _NUMBER.findall(_SCALE.sub(r"\1", key))
     if len(found) > 1:
         return None
+    if found and _COUNTED.search(key):
+        return None  # "took 5 days", "1 item was missing": a count, not a rating
     if found:
         token = found[0]
         if not token.isdigit() or len(token) > 6:
@@ -199,8 +222,11 @@ def _from_payload(question: Question, choice: str | None) -> str | None:
 
 
 def _skip(question: Question, text: str | None) -> Parsed | None:
-    if question.optional and text and _phrase_key(text) in _SKIP:
-        return Parsed(None, skipped=True)
+    """A skip word, with its courtesy ("nada gracias", "wala na po") on an optional question."""
+    if question.optional and text:
+        key = _phrase_key(text)
+        if key in _SKIP or _courteous(key) in _SKIP:
+            return Parsed(None, skipped=True)
     return None
 
 
@@ -214,22 +240,87 @@ def _text_answer(question: Question, text: str | None, media: tuple[Media, ...])
 
 def _value(question: Question, key: str, language: str) -> str | None:
     """The normalized value a (non-empty) message gives a rating, nps or choice question."""
-    if question.type is QuestionType.SINGLE:
-        return _choose_one(question, key, language)
-    if question.type is QuestionType.MULTI:
-        picked = set(_resolve(question, key, language, 0) or ())
-        return ",".join(c.id for c in question.choices if c.id in picked) or None
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTI):
+        for candidate in _readings(key):
+            picked = _pick(question, candidate, language)
+            if picked is not None:
+                return picked
+        return None
     value = _number(key)
     if value is None and question.type is QuestionType.RATING:
         value = _emoji_rating(key)
+    if value is None:
+        plainer = _courteous(key)
+        value = _number(plainer) if plainer != key else None
     low, high = _RANGES[question.type]
     return str(value) if value is not None and low <= value <= high else None
 
 
-def _choose_one(question: Question, part: str, language: str) -> str | None:
+def _pick(question: Question, key: str, language: str) -> str | None:
+    """The choice ids `key` names, in flow order; None when nothing or a contradiction
+    ("No problems" with "Arrived late") is named, so the customer is asked again."""
+    if question.type is QuestionType.SINGLE:
+        return _choose_one(question, key, language)
+    picked = set(
+        _resolve(question, key, language, 0, loose=False)
+        or _resolve(question, key, language, 0, loose=True)
+        or ()
+    )
+    exclusive = {c.id for c in question.choices if c.exclusive}
+    if len(picked) > 1 and picked & exclusive:
+        return None
+    return ",".join(c.id for c in question.choices if c.id in picked) or None
+
+
+def _readings(key: str) -> list[str]:
+    """`key` as typed, then without emoji, courtesy and stretched letters ("love it 😍😍",
+    "suka banget kak", "ชอบมากกก"), then a copied list line without its number."""
+    out = [key]
+    symbols = _trim(
+        " ".join("".join(" " if unicodedata.category(ch)[0] == "S" else ch for ch in key).split()),
+        "P",
+    )
+    calmer = _courteous(symbols)
+    stretched = re.sub(r"(\w)\1{2,}", r"\1", calmer)
+    for candidate in (symbols, calmer, stretched):
+        if candidate and candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def _courteous(key: str) -> str:
+    """`key` without polite words, forms of address and glued polite endings:
+    "lima po" -> "lima", "ห้าค่ะ" -> "ห้า", "五つ星です" -> "五つ星"."""
+    text = " ".join(_FILLERS.sub(" ", key).split()) or key
+    for _ in range(3):
+        for ending in _ENDINGS:
+            if len(text) > len(ending) and text.endswith(ending):
+                text = _trim(text[: -len(ending)], "P")
+                break
+        else:
+            break
+    return text
+
+
+def _choose_one(question: Question, part: str, language: str, loose: bool = True) -> str | None:
+    """One choice: its text, an alias or a synonym, a number 1..N, a bare "no" for the
+    "nothing applies" choice, a unique prefix or word, a synonym inside the message, a
+    copied list line ("1. Love it"), then one typo in a longer word ("damged")."""
+    line = _LIST_LINE.fullmatch(part)
+    if line:  # the number and the words must name the same choice
+        number, rest = int(line[1]), _choose_strict(question, line[2], language, loose)
+        listed = question.choices[number - 1].id if 1 <= number <= len(question.choices) else None
+        return rest if rest is not None and listed in (None, rest) else None
+    found = _choose_strict(question, part, language, loose)
+    if found is not None:
+        return found
+    return _match(question, _label_key(part), language, "typo")
+
+
+def _choose_strict(question: Question, part: str, language: str, loose: bool) -> str | None:
     """One choice: its text in any locale or an alias, a number 1..N, then a unique
     prefix of a text, then a unique word inside one."""
-    label = _fold(part)
+    label = _simplified(_fold(part))
     exact = _match(question, label, language, "exact")
     if exact is not None:
         return exact
@@ -238,7 +329,14 @@ def _choose_one(question: Question, part: str, language: str) -> str | None:
     number = int(digits) if plain else _NUMBERS.get(digits)
     if number is not None:
         return question.choices[number - 1].id if 1 <= number <= len(question.choices) else None
-    return _match(question, label, language, "prefix") or _match(question, label, language, "word")
+    if label in _NO:
+        exclusive = [c.id for c in question.choices if c.exclusive]
+        return exclusive[0] if len(exclusive) == 1 else None
+    for mode in ("prefix", "word", "inside") if loose else ("prefix", "word"):
+        found = _match(question, label, language, mode)
+        if found is not None:
+            return found
+    return None
 
 
 def _match(question: Question, label: str, language: str, mode: str) -> str | None:
@@ -247,13 +345,27 @@ def _match(question: Question, label: str, language: str, mode: str) -> str | No
     if not label or (mode != "exact" and len(label) < (2 if _unspaced(label[0]) else 3)):
         return None
     hits: dict[str, bool] = {}  # choice id -> matched a text in the customer's language
+    longest: dict[str, str] = {}  # choice id -> its longest text found ("inside" only)
     for choice in question.choices:
         named = [(_language(tag) == language, text) for tag, text in choice.text.items()]
+        named += [
+            (_language(tag) == language, text)
+            for tag, texts in choice.synonyms.items()
+            for text in texts
+        ]
         for mine, text in [*named, *((False, alias) for alias in choice.aliases)]:
-            if _hit(_label_key(text), label, mode):
+            candidate = _label_key(text)
+            if _hit(candidate, label, mode):
                 hits[choice.id] = hits.get(choice.id, False) or mine
+                if len(candidate) > len(longest.get(choice.id, "")):
+                    longest[choice.id] = candidate
     if len(hits) == 1:
         return next(iter(hits))
+    if mode == "inside" and longest:  # "anders dan in de live" holds "anders": longer wins
+        best = max(longest, key=lambda c: len(longest[c]))
+        others = [text for choice_id, text in longest.items() if choice_id != best]
+        if all(text in longest[best] and text != longest[best] for text in others):
+            return best
     preferred = [choice_id for choice_id, mine in hits.items() if mine]
     return preferred[0] if len(preferred) == 1 else None
 
@@ -263,6 +375,10 @@ def _hit(candidate: str, label: str, mode: str) -> bool:
         return candidate == label
     if mode == "prefix":
         return candidate.startswith(label)
+    if mode == "inside":  # the customer's message holds a choice's words: "came late"
+        return _inside(label, candidate)
+    if mode == "typo":
+        return len(candidate) >= 5 and _one_edit(candidate, label)
     if not _word_matchable(candidate):
         return False
     if _unspaced(label[0]):
@@ -271,6 +387,42 @@ def _hit(candidate: str, label: str, mode: str) -> bool:
     while at > 0 and candidate[at - 1].isalnum():
         at = candidate.find(label, at + 1)
     return at >= 0
+
+
+def _inside(message: str, candidate: str) -> bool:
+    """Whether `candidate` (a choice text or synonym) stands in `message` as whole words
+    (anywhere, in scripts without spaces)."""
+    if not candidate or len(candidate) < (2 if _unspaced(candidate[0]) else 4):
+        return False
+    for found in re.finditer(re.escape(candidate), message):
+        start, end = found.span()
+        if _unspaced(candidate[0]):
+            before = message[max(0, start - 2) : start]
+            if not any(before.endswith(n) for n in _NEGATIONS if _unspaced(n[0])):
+                return True
+            continue
+        if (start and message[start - 1].isalnum()) or message[end : end + 1].isalnum():
+            continue
+        previous = message[:start].split()[-1:]
+        if not _NEGATIONS.intersection(previous) or not _word_matchable(candidate):
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one inserted, deleted, replaced or swapped character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        first, last = (diff + [0, 0])[:2]
+        swapped = last == first + 1 and a[first] == b[last] and a[last] == b[first]
+        return len(diff) == 1 or (len(diff) == 2 and swapped)
+    short, long = sorted((a, b), key=len)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
 
 
 @lru_cache(maxsize=4096)
@@ -282,15 +434,17 @@ def _word_matchable(candidate: str) -> bool:
     return not any(n in candidate for n in _NEGATIONS if _unspaced(n[0]))
 
 
-def _resolve(question: Question, part: str, language: str, level: int) -> list[str] | None:
+def _resolve(
+    question: Question, part: str, language: str, level: int, *, loose: bool
+) -> list[str] | None:
     """Choice ids for `part`, trying the whole, then splitting on commas, "and" words,
     spaces and unspaced "and" words (和, と, และ) in turn; None if any piece fails."""
     part = _trim(part, "P")
     if not part:
         return []
-    one = _choose_one(question, part, language)
+    one = _choose_one(question, part, language, loose)
     if one is None and part.startswith("و") and len(part) > 1:  # Arabic "and" is a prefix
-        one = _choose_one(question, part[1:], language)
+        one = _choose_one(question, part[1:], language, loose)
     if one is not None:
         return [one]
     for index in range(level, len(_SPLITTERS)):
@@ -301,7 +455,7 @@ def _resolve(question: Question, part: str, language: str, level: int) -> list[s
             return None
         found: list[str] = []
         for piece in pieces:
-            got = _resolve(question, piece, language, index + 1)
+            got = _resolve(question, piece, language, index + 1, loose=loose)
             if got is None:
                 break
             found += got

@@ -46,6 +46,11 @@ class ChoiceDef(Strict):
     text: LocalizedText
     #: Emoji or words that also select this choice, in any language.
     aliases: tuple[str, ...] = ()
+    #: Other ways customers say this choice, per locale ("came late", "物流太慢").
+    synonyms: dict[str, tuple[str, ...]] = {}
+    #: The "nothing applies" choice: a bare "no" picks it, and with another pick it is
+    #: a contradiction to ask about again.
+    exclusive: bool = False
 
 
 class AskIf(Strict):

@@ -240,9 +240,50 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
         "とお": 10,
         "ジュウ": 10,
     },
+    # Korean: native numbers ("다섯") and Sino-Korean ones ("오 점"); "네" (yes) and the
+    # other short forms before a counter ("한", "두", "세") are left out.
+    "ko": {
+        "영": 0, "하나": 1, "둘": 2, "셋": 3, "넷": 4,
+        "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
+        "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9, "십": 10,
+    },
+    "tr": {
+        "sıfır": 0, "sifir": 0, "bir": 1, "iki": 2, "üç": 3, "uc": 3, "dört": 4, "dort": 4,
+        "beş": 5, "bes": 5, "altı": 6, "alti": 6, "yedi": 7, "sekiz": 8, "dokuz": 9, "on": 10,
+    },
+    "it": {
+        "zero": 0, "uno": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6,
+        "sette": 7, "otto": 8, "nove": 9, "dieci": 10,
+    },
+    "pl": {
+        "zero": 0, "jeden": 1, "jedna": 1, "dwa": 2, "dwie": 2, "trzy": 3, "cztery": 4,
+        "pięć": 5, "piec": 5, "sześć": 6, "szesc": 6, "siedem": 7, "osiem": 8, "dziewięć": 9,
+        "dziewiec": 9, "dziesięć": 10, "dziesiec": 10,
+    },
+    "nl": {
+        "nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
+        "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
+    },
+    "ru": {
+        "ноль": 0, "один": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
+        "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10,
+        "единица": 1, "двойка": 2, "тройка": 3, "четвёрка": 4, "четверка": 4, "пятёрка": 5,
+        "пятерка": 5,
+    },
+    # Romanized Hindi "do" (2) and "teen" (3) are English words: left out.
+    "hi": {
+        "शून्य": 0, "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5, "छह": 6, "छः": 6,
+        "सात": 7, "आठ": 8, "नौ": 9, "दस": 10, "ek": 1, "chaar": 4, "paanch": 5,
+        "panch": 5,
+    },
+    "tl": {
+        "isa": 1, "dalawa": 2, "tatlo": 3, "apat": 4, "lima": 5, "anim": 6, "pito": 7,
+        "walo": 8, "siyam": 9, "sampu": 10,
+    },
 }
 
-#: Number words 0..10 in en, de, es, pt, fr, id, th, vi, ar, zh, ja.
+#: Number words 0..10 in en, de, es, pt, fr, id, th, vi, ar, zh, ja, ko, tr, it, pl, nl,
+#: ru, hi, tl (ms shares the Indonesian ones).
 NUMBER_WORDS: Mapping[str, int] = MappingProxyType(
     {word: value for table in _NUMBERS_BY_LANGUAGE.values() for word, value in table.items()}
 )
@@ -303,6 +344,10 @@ SCALE_UNITS: frozenset[str] = frozenset(
         "درجة",
         "nota",
         "score",
+        "stella", "stelle", "gwiazdka", "gwiazdki", "gwiazdek", "ster", "sterren",
+        "звезда", "звезды", "звёзд", "звезд", "балл", "балла", "баллов", "yıldız", "yildiz",
+        "puan", "सितारे", "स्टार", "bituin", "粒星", "粒", "점", "별", "개",
+        "punti", "punten", "punkty",
     }
 )
 
@@ -1003,7 +1048,8 @@ FILLER_WORDS: frozenset[str] = frozenset(
         "deh", "aja", "saja", "sekarang", "tolong", "mohon", "terima kasih", "makasih",
         "lah", "la", "ye", "po", "opo", "na", "nga", "salamat",
         # vi, hi
-        "a", "nha", "nhe", "nhen", "nghen", "nhé", "shop", "ji", "जी", "कृपया",
+        "a", "ạ", "nha", "nhe", "nhen", "nghen", "nhé", "shop", "tbh", "lol", "haha", "kkkk",
+        "ji", "जी", "कृपया",
         "धन्यवाद", "plz yaar", "yaar", "bhai",
         # ar, th
         "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "شكرا", "رجاء", "الرجاء", "ارجو",
@@ -1019,6 +1065,7 @@ POLITE_SUFFIXES: frozenset[str] = frozenset(
         "でお願いします", "をお願いします", "お願い", "ください", "下さい", "です", "ます",
         "ค่ะ", "ครับ", "คะ", "นะคะ", "นะครับ", "นะ", "จ้า", "ด้วย", "ด้วยค่ะ", "ด้วยครับ",
         "해 주세요", "해주세요", "주세요", "해요", "해줘", "해 줘", "요", "하세요", "합니다",
+        "이요", "이에요", "입니다", "でした", "ました", "ครับผม", "จ้ะ",
         "了", "吧", "啊", "呀", "谢谢", "请", "拜托", "唔该",
     }
 )
@@ -1260,4 +1307,47 @@ TRADITIONAL_TO_SIMPLIFIED: Mapping[str, str] = MappingProxyType(
             strict=True,
         )
     )
+)
+
+# -- tolerant reading -----------------------------------------------------------------
+
+#: A bare "no" to a question like "Did you have any problems?": it picks the choice that
+#: says nothing applies (a flow marks it `exclusive`), in every language.
+NO_ANSWERS: frozenset[str] = frozenset(
+    {
+        "no", "nope", "nah", "nop", "nothing", "none", "all good", "all fine", "everything fine",
+        "everything was fine", "everything ok", "all ok", "no issues", "no problem",
+        "nein", "nichts", "alles gut", "alles ok", "alles in ordnung", "keine",
+        "non", "rien", "aucun", "aucune", "tout va bien", "tout est ok",
+        "nada", "ninguno", "ninguna", "todo bien", "todo ok", "todo perfecto",
+        "não", "nao", "nenhum", "nenhuma", "tudo bem", "tudo certo", "tudo ok",
+        "niente", "nessuno", "tutto bene", "tutto ok", "nee", "niets", "alles goed",
+        "nie", "nic", "wszystko ok", "wszystko w porządku", "нет", "ничего", "всё хорошо",
+        "все хорошо", "всё ок", "hayır", "hayir", "yok", "her şey yolunda",
+        "لا", "لا شيء", "لا يوجد", "كل شيء تمام", "تمام", "नहीं", "nahi", "nahin", "kuch nahi",
+        "सब ठीक", "sab theek", "sab thik", "tidak", "tidak ada", "gak", "ga", "nggak", "enggak",
+        "gak ada", "ga ada", "nggak ada", "aman", "aman semua", "tiada", "takde",
+        "tak ada", "semua ok", "wala", "hindi", "wala naman", "ok lahat", "ไม่", "ไม่มี",
+        "ไม่มีเลย", "เรียบร้อยดี", "không", "khong", "ko", "không có", "không có gì",
+        "ổn", "ổn hết", "いいえ", "ない", "なし", "特にない", "特になし", "大丈夫", "大丈夫です",
+        "아니요", "아니오", "없어요", "없음", "괜찮아요", "没有", "沒有", "无", "無", "冇",
+        "都好", "没问题", "沒問題", "一切正常",
+    }
+)
+
+#: Nouns that make a number a count, not a rating: "took 5 days", "1 item was missing".
+COUNT_NOUNS: frozenset[str] = frozenset(
+    {
+        "day", "days", "week", "weeks", "hour", "hours", "item", "items", "piece", "pieces",
+        "pcs", "pc", "times", "dia", "dias", "días", "semana", "semanas", "horas",
+        "artículo", "artículos", "piezas", "pieza", "prendas", "itens", "peças", "pecas",
+        "jour", "jours", "semaines", "heures", "articles", "pièces", "tag", "tage", "tagen",
+        "wochen", "stunden", "teile", "artikel", "giorno", "giorni", "settimane", "ore",
+        "pezzi", "dag", "dagen", "weken", "uur", "dni", "dzień", "tygodnie", "godzin",
+        "sztuki", "дней", "дня", "день", "недели", "часов", "штуки", "gün", "günde",
+        "gunde", "hafta", "saat", "adet", "hari", "minggu", "jam", "biji", "araw",
+        "linggo", "oras", "piraso", "din", "दिन", "hafte", "ngày", "tuần", "giờ", "món",
+        "cái", "วัน", "สัปดาห์", "ชิ้น", "ชั่วโมง", "يوم", "ايام", "أيام", "أسابيع", "قطع",
+        "天", "日", "周", "週", "个", "個", "件", "小时", "時間", "일", "주", "시간", "개",
+    }
 )

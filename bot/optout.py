@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from bot import lexicon
-from bot.textkeys import fold, phrase_key, simplified, unspaced
+from bot.textkeys import fold, phrase_key, simplified
+from bot.textkeys import glued as _glued
 
 #: An opt-out sentence or a delete request is a short message, not a phrase in a review.
 MAX_SENTENCE_CHARS = 300
@@ -38,14 +39,6 @@ def sentence_key(text: str, *, folded: bool = True) -> str:
     key = simplified(fold(key) if folded else key)
     chars = [ch if unicodedata.category(ch)[0] in "LNM" or ch == " " else " " for ch in key]
     return " ".join("".join(chars).split())
-
-
-def _hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff"
-
-
-def _glued(ch: str) -> bool:
-    return unspaced(ch) or _hangul(ch)
 
 
 def _pattern(phrase: str) -> str:

@@ -109,3 +109,9 @@ _SIMPLIFIED = str.maketrans(dict(lexicon.TRADITIONAL_TO_SIMPLIFIED))
 def simplified(text: str) -> str:
     """Traditional Chinese characters the lexicon and flows use, in simplified form."""
     return text.translate(_SIMPLIFIED)
+
+
+def glued(ch: str) -> bool:
+    """Whether `ch` may be glued to the next word without a space: scripts without spaces,
+    and Hangul, whose endings and particles attach to the word ("중지해요", "5점이요")."""
+    return unspaced(ch) or "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff"

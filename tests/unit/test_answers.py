@@ -215,13 +215,18 @@ def test_an_unknown_choice_in_a_button_is_ignored() -> None:
         ("大好き", "pt-BR", "love"),
         ("love", "en", "love"),  # unique prefix
         ("👌", "en", "ok"),  # alias
+        ("I love it a lot", "en", "love"),  # a choice's words inside the message
+        ("1. Love it!", "en", "love"),  # a list line copied back
+        ("Love it! 😍😍", "en", "love"),  # emoji after the words
+        ("Lvoe it!", "en", "love"),  # one typo in a longer text
+        ("Me encanta, gracias", "es", "love"),
     ],
 )
 def test_a_customer_picks_one_choice(text: str, locale: str, expected: str) -> None:
     assert answer(FEELING, text, locale=locale) == Parsed(expected)
 
 
-@pytest.mark.parametrize("text", ["4", "0", "no", "lo", "I love it a lot"])
+@pytest.mark.parametrize("text", ["4", "0", "no", "lo", "2. Love it!", "love it or not for me"])
 def test_an_unclear_single_choice_is_asked_again(text: str) -> None:
     assert answer(FEELING, text) is None
 
