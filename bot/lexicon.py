@@ -1032,13 +1032,14 @@ FILLER_WORDS: frozenset[str] = frozenset(
         # en
         "please", "pls", "plz", "plss", "pleaseee", "thanks", "thank you", "thx", "ty",
         "now", "right now", "already", "ok", "okay", "just", "asap", "guys", "sir",
-        "maam", "ma am",
+        "maam", "ma am", "really", "honestly", "kinda",
         # es, pt
         "por favor", "porfa", "porfavor", "porfis", "xfa", "gracias", "ya", "ahora",
         "obrigado", "obrigada", "obg", "agora", "ja", "pfv", "se faz favor", "pf",
         # fr, de, it, nl
         "s il vous plait", "s il te plait", "svp", "stp", "merci", "bitte", "danke",
-        "jetzt", "sofort", "per favore", "grazie", "subito", "alstublieft", "aub",
+        "jetzt", "sofort", "per favore", "grazie", "subito", "alstublieft", "alsjeblieft",
+        "aub", "hoor",
         "graag", "dank je", "bedankt", "nu",
         # pl, ru, tr
         "prosze", "dziekuje", "juz", "пожалуйста", "спасибо", "уже", "lutfen",
@@ -1048,7 +1049,8 @@ FILLER_WORDS: frozenset[str] = frozenset(
         "deh", "aja", "saja", "sekarang", "tolong", "mohon", "terima kasih", "makasih",
         "lah", "la", "ye", "po", "opo", "na", "nga", "salamat",
         # vi, hi
-        "a", "ạ", "nha", "nhe", "nhen", "nghen", "nhé", "shop", "tbh", "lol", "haha", "kkkk",
+        "a", "ạ", "ơi", "thôi", "nha", "nhe", "nhen", "nghen", "nhé", "shop", "tbh", "lol",
+        "haha", "kkkk",
         "ji", "जी", "कृपया",
         "धन्यवाद", "plz yaar", "yaar", "bhai",
         # ar, th
@@ -1085,7 +1087,10 @@ MORE_STOP_WORDS: frozenset[str] = frozenset(
 
 _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "en": (
-        "unsubscribe", "opt out", "optout", "stop messaging", "stop message me",
+        "unsubscribe", "opt out", "optout", "stop messaging", "stop message me", "stop msg*",
+        "stop text*", "stop send*", "stop contact*", "don t want any more*",
+        "dont want any more*", "do not want any more*", "no more texts", "don t text*",
+        "dont text*", "don t msg*",
         "stop texting", "stop sending", "stop contacting", "stop spamming", "stop writing to me",
         "stop the messages", "stop these messages", "stop your messages", "remove me from",
         "take me off", "don t message me", "don t text me", "don t contact me",
@@ -1121,7 +1126,8 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "fr": (
         "arretez de m envoyer", "arrete de m envoyer", "arretez les messages",
         "arretez de m ecrire", "arretez de me contacter", "ne m envoyez plus",
-        "ne m ecrivez plus", "ne me contactez plus", "je ne veux plus recevoir",
+        "ne m ecrivez plus", "ne me contactez plus", "ne plus m envoyer", "ne plus me contacter",
+        "ne plus m ecrire", "je ne veux plus recevoir",
         "je veux plus recevoir", "plus de messages", "desabonnez moi", "desinscrivez moi",
         "desabonner", "desinscrire", "laissez moi tranquille", "si vous n arretez pas",
         "je vais vous signaler",
@@ -1147,6 +1153,7 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "pl": (
         "przestancie do mnie pisac", "przestancie pisac", "przestan pisac",
         "przestancie wysylac", "nie piszcie do mnie", "nie pisz do mnie",
+        "nie pisac do mnie",
         "nie chce wiecej wiadomosci", "nie chce dostawac", "nie chce otrzymywac",
         "wypisz mnie", "wypiszcie mnie",
     ),
@@ -1171,7 +1178,7 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "message band karo", "band karo", "messages band karo", "stop karo",
     ),
     "id": (
-        "jangan kirim", "jangan dikirim", "jangan chat lagi", "ga usah chat", "gak usah chat",
+        "jangan kirim*", "jangan dikirim", "jangan chat lagi", "ga usah chat", "gak usah chat",
         "nggak usah chat", "ga usah kirim", "gak usah kirim", "nggak usah kirim",
         "stop kirim", "berhenti kirim", "berhenti mengirim", "berhenti langganan",
         "berhenti berlangganan", "jangan hubungi", "jangan spam", "kalau tidak berhenti",
@@ -1331,7 +1338,7 @@ NO_ANSWERS: frozenset[str] = frozenset(
         "ไม่มีเลย", "เรียบร้อยดี", "không", "khong", "ko", "không có", "không có gì",
         "ổn", "ổn hết", "いいえ", "ない", "なし", "特にない", "特になし", "大丈夫", "大丈夫です",
         "아니요", "아니오", "없어요", "없음", "괜찮아요", "没有", "沒有", "无", "無", "冇",
-        "都好", "没问题", "沒問題", "一切正常",
+        "都好", "都很好", "一切都好", "没问题", "沒問題", "一切正常",
     }
 )
 

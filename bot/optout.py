@@ -49,11 +49,12 @@ def _pattern(phrase: str) -> str:
     return before + body + after
 
 
-def _compile(words: Iterable[str]) -> re.Pattern[str]:
+def _compile(words: Iterable[str], *, folded: bool = True) -> re.Pattern[str]:
     """One regex for `words`; a word ending in "*" also matches longer words
     ("dejen de mandar*" -> "dejen de mandarme")."""
     keys = sorted(
-        {(sentence_key(w), w.endswith("*")) for w in words} - {("", False), ("", True)},
+        {(sentence_key(w, folded=folded), w.endswith("*")) for w in words}
+        - {("", False), ("", True)},
         key=lambda w: (-len(w[0]), w),
     )
     parts = []
@@ -65,7 +66,10 @@ def _compile(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-_FILLERS = _compile(lexicon.FILLER_WORDS)
+_FILLERS = re.compile(
+    f"{_compile(lexicon.FILLER_WORDS).pattern}|"
+    f"{_compile(lexicon.FILLER_WORDS, folded=False).pattern}"
+)
 _SUFFIXES = tuple(
     sorted({sentence_key(w) for w in lexicon.POLITE_SUFFIXES}, key=lambda w: (-len(w), w))
 )
