@@ -37,6 +37,7 @@ def routes(app: App) -> list[BaseRoute]:
 def jobs(app: App) -> list[JobSpec]:
     """Periodic work of the adapters (Slack alerts and digests), run by the scheduler."""
     from adapters import slack
+    from adapters.slack import erasure as slack_erasure
     from bot.scheduler import every
 
     if not app.settings.slack_enabled:
@@ -45,6 +46,7 @@ def jobs(app: App) -> list[JobSpec]:
         every("slack-alerts", lambda: slack.post_pending_alerts(app), seconds=30),
         every("slack-daily-digests", lambda: slack.post_due_digests(app), minutes=5),
         every("slack-final-digests", lambda: slack.post_final_digests(app), minutes=5),
+        every("slack-erasure", lambda: slack_erasure.erase_due(app), minutes=1),
     ]
 
 

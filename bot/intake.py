@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import engine as conversation_engine
-from bot import outbox
-from bot.answers import is_delete_request, is_stop
+from bot import erasure_request
+from bot.answers import is_stop
 from bot.clock import Clock
 from bot.db import session_scope
 from bot.effects import apply_step, convo_of, opt_out, send_to_contact
@@ -28,10 +28,9 @@ from bot.engine import Send
 from bot.flows import Flow
 from bot.join import join_by_code
 from bot.locales import normalize_tag
-from bot.messages import Channel, Inbound, Media, Outbound
+from bot.messages import Channel, Inbound, Media
 from bot.models import Campaign, Contact, Conversation, ConversationState, InboundEvent
 from bot.phrases import phrase
-from bot.privacy import forget
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +125,10 @@ class Intake:
             session, contact, inbound, now, shop=self.shop, default_locale=self.default_locale
         ):
             return  # a viewer joining a live show's audience (bot.join), not an answer
-        if contact.forgotten_at is None and is_delete_request(inbound.text):
-            self._forget(session, contact, inbound, now)
-            return
+        if contact.forgotten_at is None and erasure_request.handle(
+            session, contact, inbound, now, shop=self.shop, default_locale=self.default_locale
+        ):
+            return  # "delete my data": asked back, erased on "yes" (bot.erasure_request)
         if contact.opted_out_at is not None or contact.forgotten_at is not None:
             return  # for good: nothing is ever sent after STOP
         conversation = self._current_conversation(session, contact)
@@ -143,27 +143,6 @@ class Intake:
             return
         result = conversation_engine.step(flow, convo_of(conversation), inbound, shop=self.shop)
         apply_step(session, flow, conversation, contact, result, now, in_reply=True)
-
-    def _forget(self, session: Session, contact: Contact, inbound: Inbound, now: datetime) -> None:
-        """ "Delete my data" from the customer: confirm once, then erase them (bot.privacy).
-
-        The confirmation row is not linked to the contact, so the erasure that follows
-        neither cancels it nor scrubs it; the retention purge removes it later."""
-        locale = contact.locale or self.default_locale
-        confirmation = Outbound(
-            channel=Channel(contact.channel),
-            address=contact.address,
-            text=phrase("forget_confirm", locale, shop=self.shop),
-            kind="forget_confirm",
-        )
-        outbox.enqueue(
-            session,
-            f"forget:{inbound.channel}:{inbound.external_id}",
-            confirmation,
-            kind="forget_confirm",
-            now=now,
-        )
-        forget(session, contact, now)
 
     def _contact(self, session: Session, inbound: Inbound, now: datetime) -> Contact:
         contact = session.exec(

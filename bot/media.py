@@ -10,6 +10,7 @@ file to the answers that reference its URL, so `contacts forget` can delete it.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import mimetypes
 import os
@@ -75,6 +76,14 @@ class MediaStore:
         tag = hashlib.sha256(url.encode()).hexdigest()[:8]
         extension = _EXTENSIONS.get(kind) or mimetypes.guess_extension(kind) or ".bin"
         return f"{re.sub(r'[^a-z0-9_-]', '_', channel.lower())}/{safe_id}-{index}-{tag}{extension}"
+
+    def files_of(self, channel: str, message_id: str) -> list[Path]:
+        """Every file kept for the media of one message (see `name_for`)."""
+        folder = self.root / re.sub(r"[^a-z0-9_-]", "_", channel.lower())
+        safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", message_id)[:64] or "message"
+        if not folder.is_dir():
+            return []
+        return [p for p in folder.glob(f"{glob.escape(safe_id)}-*") if p.is_file()]
 
     def save(self, name: str, data: bytes, content_type: str | None) -> Path:
         """Write `data` as `name` atomically; returns the absolute path kept."""

@@ -261,3 +261,32 @@ class Show(SQLModel, table=True):
     audience_tag: str = Field(max_length=64)
     title: str = Field(default="", max_length=200)
     created_at: datetime | None = _ts()
+
+
+class ErasureRequest(SQLModel, table=True):
+    """A customer asked to delete their data and was asked to confirm; nothing is erased
+    until they do (bot.erasure_request). Holds ids only, no words."""
+
+    contact_id: int = Field(primary_key=True, foreign_key="contact.id")
+    #: The platform id of the message that asked: keys the question sent back.
+    external_id: str = Field(max_length=128)
+    asked_at: datetime | None = _ts()
+
+
+class SlackQuote(SQLModel, table=True):
+    """A Slack message that shows a customer's words. When the customer is forgotten it
+    is due to be edited to "erased" (erase_due_at), then marked done (erased_at)."""
+
+    __table_args__ = (
+        UniqueConstraint("channel", "ts", "contact_id", name="uq_slack_quote"),
+        Index("ix_slack_quote_due", "erased_at", "erase_due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    created_at: datetime | None = _ts()
+    erase_due_at: datetime | None = _ts()
+    erased_at: datetime | None = _ts()
+    attempts: int = 0

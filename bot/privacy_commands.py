@@ -23,24 +23,50 @@ def register(app: typer.Typer) -> None:
 
     @contacts_app.command("forget")
     @clean_errors
-    def forget_command(address: str) -> None:
-        """Erase a customer's personal data (phone, name, words, photos); keep aggregates."""
-        from bot.privacy import find_contacts, forget
+    def forget_command(
+        address: Annotated[
+            str,
+            typer.Argument(
+                help="Phone number in any format (+55 11 98765-4321), e-mail or Telegram chat id."
+            ),
+        ],
+        country: Annotated[
+            str | None,
+            typer.Option(help="Country of a national phone number (BR for (11) 98765-4321)."),
+        ] = None,
+    ) -> None:
+        """Erase a customer's personal data (number, name, words, photos, Slack quotes);
+        keep the anonymous figures."""
+        from bot.db import checkpoint_wal
+        from bot.privacy import find_contacts, forget, read_address
 
         application = build(Settings())
         with session_scope(application.engine) as session:
-            contacts = find_contacts(session, address)
+            contacts = find_contacts(session, address, country)
             if not contacts:
-                raise NotFound("contact", address)
+                hints = read_address(address, country).hints
+                raise NotFound("contact", address + (f" ({hints[0]})" if hints else ""))
             for contact in contacts:
-                report = forget(session, contact, application.clock.now())
+                report = forget(
+                    session, contact, application.clock.now(), application.settings.media_dir
+                )
                 console.print(
                     f"forgot contact {contact.id} ({contact.channel}): "
                     f"{report.answers_scrubbed} answers scrubbed, "
                     f"{report.events_deleted} webhook events and "
                     f"{report.messages_scrubbed} messages erased, "
-                    f"{report.files_deleted} files deleted"
+                    f"{report.files_deleted} files deleted, "
+                    f"{report.cache_entries_deleted} analysis cache entries deleted, "
+                    f"{report.slack_messages_due} Slack messages to edit"
                 )
+        checkpoint_wal(application.engine)  # old row versions leave SQLite's -wal file
+        if application.settings.slack_enabled:
+            import asyncio
+
+            from adapters.slack.erasure import erase_due
+
+            edited = asyncio.run(erase_due(application))
+            console.print(f'{edited} Slack messages edited to "erased"')
 
     @app.command("export")
     @clean_errors

@@ -104,9 +104,18 @@ def standard_jobs(app: App) -> list[JobSpec]:
         ),
         every("analysis", lambda: analyze_pending_logged(app), minutes=1),
         every("retention", lambda: purge_expired_data(app), hours=6),
+        every("erasure", lambda: finish_erasures(app), minutes=1),
         # The team's side (Slack): alerts, daily and final digests (adapters.jobs).
         *adapters.jobs(app),
     ]
+
+
+def finish_erasures(app: App) -> None:
+    """Goodbyes to forgotten customers lose their address once sent; SQLite's -wal file
+    is truncated after an erasure (bot.privacy.finish_erasures)."""
+    from bot import privacy
+
+    privacy.finish_erasures(app.engine, app.clock.now() - timedelta(minutes=5))
 
 
 def purge_expired_data(app: App) -> None:

@@ -124,7 +124,7 @@ def test_forget_cli_names_an_unknown_address_in_one_line(
     assert "no contact '+19999999999'" in result.output
 
 
-def test_a_customer_who_asks_to_delete_their_data_is_confirmed_then_forgotten(
+def test_a_customer_who_asks_to_delete_their_data_is_asked_then_forgotten_on_yes(
     app: App, simulator: SimulatorChannel, tmp_path: Path
 ) -> None:
     add_contact(app, "+5511987654321", locale="pt-BR", country="BR", timezone="America/Sao_Paulo")
@@ -132,13 +132,110 @@ def test_a_customer_who_asks_to_delete_their_data_is_confirmed_then_forgotten(
     start_campaign(app)
     say(app, "+5511987654321", "4")
     say(app, "+5511987654321", "Quero apagar meus dados, por favor")
-    confirmation = simulator.last("+5511987654321")
     from bot.phrases import phrase
 
-    assert confirmation is not None
-    assert confirmation.text == phrase("forget_confirm", "pt-BR", shop="Luna Live Shop")
+    question = simulator.last("+5511987654321")
+    assert question is not None
+    assert question.text == phrase("forget_ask", "pt-BR", shop="Luna Live Shop")
+    assert "SIM" in question.text
+    with session_scope(app.engine) as session:
+        assert len(find_contacts(session, "+5511987654321")) == 1  # nothing erased yet
+    say(app, "+5511987654321", "Sim.")
+    goodbye = simulator.last("+5511987654321")
+    assert goodbye is not None
+    assert goodbye.text == phrase("forget_confirm", "pt-BR", shop="Luna Live Shop")
     with session_scope(app.engine) as session:
         assert find_contacts(session, "+5511987654321") == []
         assert session.exec(select(InboundEvent)).all() == []
         (answer,) = session.exec(select(Answer)).all()
     assert answer.value == "4"  # the anonymous rating still counts
+
+
+@pytest.mark.parametrize(
+    ("locale", "request_text", "reply"),
+    [
+        ("en-US", "Please don't delete my data, I want my coupon", "where is my coupon?"),
+        ("en-US", "delete my data", "no"),
+        ("de", "Bitte löschen Sie meine Daten", "nein, doch nicht"),
+        ("ja", "データを削除してください", "いいえ"),
+    ],
+)
+def test_anything_but_the_confirmation_word_erases_nothing(
+    app: App, simulator: SimulatorChannel, locale: str, request_text: str, reply: str
+) -> None:
+    add_contact(app, ALICE, locale=locale)
+    start_campaign(app)
+    say(app, ALICE, "5")
+    say(app, ALICE, request_text)
+    from bot.phrases import phrase
+
+    assert simulator.last(ALICE).text == phrase("forget_ask", locale, shop="Luna Live Shop")  # type: ignore[union-attr]
+    say(app, ALICE, reply)
+    texts = [m.text for m in simulator.transcripts[ALICE]]
+    assert phrase("forget_kept", locale) in texts
+    assert phrase("forget_confirm", locale, shop="Luna Live Shop") not in texts
+    say(app, ALICE, "yes")  # too late: the question was cancelled
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, ALICE)
+        assert contact.forgotten_at is None
+        assert session.exec(select(Answer)).first() is not None
+
+
+def test_a_yes_a_day_after_the_question_erases_nothing(
+    app: App, simulator: SimulatorChannel
+) -> None:
+    add_contact(app, ALICE)
+    start_campaign(app)
+    say(app, ALICE, "delete my data")
+    app.clock.advance(hours=25)
+    say(app, ALICE, "yes")
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, ALICE)
+    assert contact.forgotten_at is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "country"),
+    [
+        ("+1 (212) 555-0101", None),
+        ("whatsapp:+12125550101", None),
+        ("(212) 555-0101", "US"),
+        ("212.555.0101", "us"),
+    ],
+)
+def test_forget_finds_a_phone_number_in_any_format(
+    app: App, typed: str, country: str | None
+) -> None:
+    add_contact(app, ALICE)
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, typed, country)
+    assert contact.address == ALICE
+
+
+def test_forget_finds_an_email_and_a_telegram_chat_id(app: App) -> None:
+    from bot.messages import Channel
+
+    add_contact(app, "-1001234567890", channel=Channel.TELEGRAM)
+    add_contact(app, ALICE)
+    with session_scope(app.engine) as session:
+        alice = session.exec(select(Contact).where(Contact.address == ALICE)).one()
+        alice.email = "Alice.Smith@Example.com"
+        session.add(alice)
+    with session_scope(app.engine) as session:
+        (by_mail,) = find_contacts(session, "alice.smith@example.com")
+        (by_chat,) = find_contacts(session, "-1001234567890")
+    assert by_mail.address == ALICE and by_chat.channel == "telegram"
+
+
+def test_forget_cli_takes_a_national_number_with_its_country(
+    app: App, simulator: SimulatorChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_contact(app, "+5511987654321", locale="pt-BR", country="BR")
+    monkeypatch.setenv("DATABASE_URL", app.settings.database_url)
+    monkeypatch.setenv("MEDIA_DIR", app.settings.media_dir)
+    unknown = CliRunner().invoke(cli, ["contacts", "forget", "(11) 98765-4321"])
+    assert unknown.exit_code == 1 and "--country" in unknown.output
+    result = CliRunner().invoke(cli, ["contacts", "forget", "(11) 98765-4321", "--country", "BR"])
+    assert result.exit_code == 0, result.output
+    with session_scope(app.engine) as session:
+        assert find_contacts(session, "+5511987654321") == []
