@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import functools
 import sys
@@ -10,27 +9,81 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
+import click
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.core import TyperGroup
 
-from bot import campaigns, coupons
-from bot.bootstrap import App, build
-from bot.db import session_scope
 from bot.errors import PostliveError
-from bot.flows import flow_files, load_flow
-from bot.models import Campaign, CampaignStatus
-from bot.ratelimit import planning_rates
-from bot.resources import flows_dir
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from sqlalchemy import Engine
+
+    from bot import campaigns
+    from bot.bootstrap import App
+    from bot.models import CampaignStatus
+
+# Every command imports what it uses inside its body: `postlive --help` must not pay for
+# SQLAlchemy, Alembic, the platform SDKs or the analysis stack (benchmarks/cli_startup.py).
+
+
+class FeatureGroup(TyperGroup):
+    """The top-level group: commands of feature packages are listed from FEATURE_COMMANDS
+    and their module is imported only when one of them runs (or shows its own help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return [*names, *(n for n in _feature_names() if n not in names)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _feature_names():
+            # A stand-in for the listing; resolve_command swaps in the real one to run it.
+            return _FeatureStub(cmd_name, help=_feature_names()[cmd_name][1])
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _FeatureStub):
+            command = _load_feature(ctx, command.name or "")
+        return name, command, rest
+
+
+class _FeatureStub(click.Command):
+    pass
+
+
+def _feature_names() -> dict[str, tuple[str, str]]:
+    """command name -> (module, one-line help)."""
+    return {
+        name: (module, help_text)
+        for module, commands in FEATURE_COMMANDS.items()
+        for name, help_text in commands.items()
+    }
+
+
+def _load_feature(ctx: click.Context, name: str) -> click.Command:
+    module, _ = _feature_names()[name]
+    holder = typer.Typer()
+    import_module(module).register(holder)
+    group = typer.main.get_group(holder)
+    command = group.get_command(ctx, name)
+    if command is None:  # pragma: no cover - FEATURE_COMMANDS out of step with the module
+        raise click.UsageError(f"{module} does not offer {name!r}")
+    return command
+
 
 app = typer.Typer(
     help="postlive: post-live-show surveys on WhatsApp and Telegram, digests in Slack.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=FeatureGroup,
+    rich_markup_mode=None,
 )
 flows_app = typer.Typer(help="Survey flows.", no_args_is_help=True)
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
@@ -43,8 +96,34 @@ app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
-console = Console()
-err = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console built on first use: importing rich costs more than `--help` itself."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+console = cast("Console", _LazyConsole())
+err = cast("Console", _LazyConsole(stderr=True))
+
+
+def real_console(lazy: Console) -> Console:
+    """The Console itself, for rich objects that use it as a context manager."""
+    return lazy.real() if isinstance(lazy, _LazyConsole) else lazy
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,16 +145,37 @@ def clean_errors(func: F) -> F:
 
 
 def _app() -> App:
+    from bot.bootstrap import build
+    from bot.settings import Settings
+
     return build(Settings())
 
 
+def _database() -> Engine:
+    """The database alone (migrated), for commands that need no flows nor channels."""
+    from bot.db import make_engine, upgrade
+    from bot.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    upgrade(engine)
+    return engine
+
+
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=real_console(err),
         transient=True,
     )
 
@@ -91,6 +191,9 @@ def flows_check(
     ] = None,
 ) -> None:
     """Validate survey files; every problem is reported with file, line and field."""
+    from bot.flows import flow_files, load_flow
+    from bot.resources import flows_dir
+
     files = paths or flow_files(flows_dir())
     failed = 0
     for path in files:
@@ -120,6 +223,7 @@ def audience_import(
 ) -> None:
     """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop)."""
     from bot.audience import import_audience
+    from bot.db import session_scope
 
     application = _app()
     with _progress() as progress, session_scope(application.engine) as session:
@@ -150,9 +254,11 @@ def audience_import(
 @clean_errors
 def coupons_import(file: Path, pool: Annotated[str, typer.Option()]) -> None:
     """Add codes from a file (one per line, or a CSV whose first column or `code` column)."""
+    from bot import coupons
+    from bot.db import session_scope
+
     codes = _read_codes(file)
-    application = _app()
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         added, present = coupons.import_codes(session, pool, codes)
         free, assigned = coupons.stock(session, pool)
     console.print(
@@ -179,8 +285,10 @@ def coupons_generate(
     prefix: str = "",
 ) -> None:
     """Create random unique codes (no 0/O or 1/I, easy to read aloud)."""
-    application = _app()
-    with session_scope(application.engine) as session:
+    from bot import coupons
+    from bot.db import session_scope
+
+    with session_scope(_database()) as session:
         made = coupons.generate(session, pool, count, prefix=prefix)
         free, assigned = coupons.stock(session, pool)
     console.print(f"pool {pool}: {len(made)} generated; {free} free, {assigned} assigned")
@@ -200,6 +308,10 @@ def campaign_start(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Start without asking.")] = False,
 ) -> None:
     """Show the plan (markets, local send times, coupons, skipped), then start."""
+    from bot import campaigns
+    from bot.db import session_scope
+    from bot.ratelimit import planning_rates
+
     application = _app()
     selected = _flow(application, flow)
     starts_at = _parse_time(at) if at else application.clock.now()
@@ -226,6 +338,8 @@ def campaign_start(
 
 
 def print_plan(plan: campaigns.Plan) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Plan: {plan.flow.id} → audience {plan.audience_tag}")
     for column in ("market", "channel", "recipients", "first send (local)"):
         table.add_column(column)
@@ -246,11 +360,15 @@ def print_plan(plan: campaigns.Plan) -> None:
 @campaign_app.command("list")
 @clean_errors
 def campaign_list() -> None:
+    """Every campaign: flow, audience, show, status, start."""
+    from rich.table import Table
     from sqlmodel import select
 
-    application = _app()
+    from bot.db import session_scope
+    from bot.models import Campaign
+
     table = Table("id", "flow", "audience", "show", "status", "starts")
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         for c in session.exec(select(Campaign).order_by(Campaign.id)).all():  # type: ignore[arg-type]
             table.add_row(
                 str(c.id),
@@ -267,15 +385,18 @@ def campaign_list() -> None:
 @clean_errors
 def campaign_status(campaign_id: int) -> None:
     """Conversations per market and state, and delivery failures with reasons."""
+    from bot.db import session_scope
     from bot.status import campaign_report
 
-    application = _app()
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         report = campaign_report(session, campaign_id)
     console.print(report.render())
 
 
 def _set_status(campaign_id: int, status: CampaignStatus) -> None:
+    from bot import campaigns
+    from bot.db import session_scope
+
     application = _app()
     with session_scope(application.engine) as session:
         campaign = campaigns.set_status(session, campaign_id, status, application.clock.now())
@@ -285,18 +406,24 @@ def _set_status(campaign_id: int, status: CampaignStatus) -> None:
 @campaign_app.command("pause")
 @clean_errors
 def campaign_pause(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.PAUSED)
 
 
 @campaign_app.command("resume")
 @clean_errors
 def campaign_resume(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.RUNNING)
 
 
 @campaign_app.command("stop")
 @clean_errors
 def campaign_stop(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.STOPPED)
 
 
@@ -313,7 +440,10 @@ def digest_command(
     ] = False,
 ) -> None:
     """Print a campaign digest (figures per market), or post it to Slack."""
-    from bot import digest
+    import asyncio
+
+    from bot import campaigns, digest
+    from bot.db import session_scope
     from bot.report import render_digest
 
     application = _app()
@@ -348,7 +478,8 @@ def demo_command(
     ),
 ) -> None:
     """Run a whole campaign with simulated customers in 11 markets; print the digest."""
-    from bot import demo, digest
+    from bot import campaigns, demo, digest
+    from bot.db import session_scope
     from bot.report import render_digest
 
     with console.status("running the demo campaign…") as status:
@@ -391,6 +522,8 @@ def serve(
     ] = False,
 ) -> None:
     """The web app (webhooks, Slack, /healthz) and, unless --no-worker, the worker."""
+    import asyncio
+
     import uvicorn
 
     from bot.logs import configure
@@ -414,6 +547,8 @@ def serve(
 @clean_errors
 def worker_command() -> None:
     """Scheduler and outbox worker only (for scaled-out deployments)."""
+    import asyncio
+
     from bot.logs import configure
     from bot.worker import run_forever
 
@@ -427,6 +562,7 @@ def worker_command() -> None:
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
     from bot.db import make_engine, upgrade
+    from bot.settings import Settings
 
     settings = Settings()
     upgrade(make_engine(settings.database_url))
@@ -451,14 +587,24 @@ def _parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# Commands contributed by feature packages: each module offers register(app).
-for _module in (
-    "bot.analysis.commands",
-    "bot.loop_commands",
-    "bot.privacy_commands",
-    "adapters.telegram.commands",
-):
-    import_module(_module).register(app)
+#: Commands contributed by feature packages: module -> {command: one-line help}. Each
+#: module offers register(app) and is imported only when one of its commands runs.
+FEATURE_COMMANDS: dict[str, dict[str, str]] = {
+    "bot.analysis.commands": {
+        "analyze": "Analyse free text from any source: one JSON line per row.",
+    },
+    "bot.loop_commands": {
+        "loop": 'Adopt a theme and queue a "you said, we did" message to each contributor.'
+    },
+    "bot.privacy_commands": {
+        "contacts": "Contacts and their personal data.",
+        "export": "Export a campaign's answers for the team (one row per answer).",
+    },
+    "adapters.telegram.commands": {
+        "telegram": "Telegram bot.",
+        "qr": "Write the QR codes (Telegram and WhatsApp) that join a live show's audience.",
+    },
+}
 
 
 def main() -> None:  # pragma: no cover
