@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from bot.errors import PostliveError
+from bot.flow_commands import flows_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from bot import campaigns
     from bot.bootstrap import App
+    from bot.flow_catalog import FlowCatalog
     from bot.models import CampaignStatus
 
 # Every command imports what it uses inside its body: `postlive --help` must not pay for
@@ -85,12 +87,11 @@ app = typer.Typer(
     cls=FeatureGroup,
     rich_markup_mode=None,
 )
-flows_app = typer.Typer(help="Survey flows.", no_args_is_help=True)
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
 coupons_app = typer.Typer(help="Coupon pools.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
-app.add_typer(flows_app, name="flows")
+app.add_typer(flows_app, name="flows")  # bot/flow_commands.py
 app.add_typer(audience_app, name="audience")
 app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
@@ -183,34 +184,6 @@ def _progress() -> Progress:
 # -- flows ---------------------------------------------------------------------------------
 
 
-@flows_app.command("check")
-@clean_errors
-def flows_check(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Flow files (default: the shipped flows/).")
-    ] = None,
-) -> None:
-    """Validate survey files; every problem is reported with file, line and field."""
-    from bot.flows import flow_files, load_flow
-    from bot.resources import flows_dir
-
-    files = paths or flow_files(flows_dir())
-    failed = 0
-    for path in files:
-        try:
-            flow = load_flow(path)
-        except PostliveError as exc:
-            failed += 1
-            err.print(str(exc), highlight=False, markup=False)
-        else:
-            console.print(
-                f"[green]ok[/green] {path}: {flow.id} v{flow.version}, "
-                f"{len(flow.questions)} questions, {len(flow.locales)} locales"
-            )
-    if failed:
-        raise typer.Exit(1)
-
-
 # -- audience --------------------------------------------------------------------------------
 
 
@@ -300,11 +273,21 @@ def coupons_generate(
 @campaign_app.command("start")
 @clean_errors
 def campaign_start(
-    flow: str,
+    flow: Annotated[str, typer.Argument(help="A flow id, or the path of a flow file.")],
     audience: Annotated[str, typer.Option(help="Audience tag.")],
     pool: Annotated[str | None, typer.Option(help="Coupon pool (default: the flow's).")] = None,
-    at: Annotated[str | None, typer.Option(help="ISO time to start from (default: now).")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="ISO time to start from, or `now` (the default).")
+    ] = None,
     show: Annotated[str, typer.Option(help="The live show's title, used in messages.")] = "",
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            "--ignore-windows",
+            help="Send at once, even to markets outside their local send window.",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Start without asking.")] = False,
 ) -> None:
     """Show the plan (markets, local send times, coupons, skipped), then start."""
@@ -313,12 +296,19 @@ def campaign_start(
     from bot.ratelimit import planning_rates
 
     application = _app()
-    selected = _flow(application, flow)
-    starts_at = _parse_time(at) if at else application.clock.now()
+    selected, path = _catalog(application).resolve(flow)
+    starts_at = _parse_time(at, application.clock.now())
     with session_scope(application.engine) as session:
-        plan = campaigns.plan(session, selected, audience, starts_at, pool)
+        plan = campaigns.plan(session, selected, audience, starts_at, pool, ignore_windows=now)
     print_plan(plan)
-    if not yes and not typer.confirm("Start this campaign?", default=True):
+    campaigns.require_channels(plan, application.settings)
+    outside = sum(m.outside_window for m in plan.outside_windows())
+    question = (
+        f"Send now to {outside} recipients outside their market's window?"
+        if outside
+        else "Start this campaign?"
+    )
+    if not yes and not confirm(question, "--yes"):
         raise typer.Exit(1)
     with session_scope(application.engine) as session:
         campaign = campaigns.start(
@@ -330,11 +320,69 @@ def campaign_start(
             coupon_pool=pool,
             show=show,
             rates=planning_rates(application.settings),
+            ignore_windows=now,
+            flow_path=str(path) if path else None,
         )
+    when = "at once" if now else "at each market's local time"
     console.print(
-        f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` "
-        "to send at each market's local time"
+        f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` to send {when}"
     )
+
+
+@campaign_app.command("test")
+@clean_errors
+def campaign_test(
+    flow: Annotated[str, typer.Argument(help="A flow id, or the path of a flow file.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Your own WhatsApp number (+country code) or Telegram chat id."),
+    ],
+    locale: Annotated[str | None, typer.Option(help="Language to test, e.g. ja or pt-BR.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="whatsapp or telegram (default: from the address).")
+    ] = None,
+) -> None:
+    """Send the survey to yourself now, through the real channel: whatever the hour, a
+    coupon from a test pool, kept out of digests and figures."""
+    from bot.test_send import send_test
+
+    application = _app()
+    selected, path = _catalog(application).resolve(flow)
+    sent = send_test(
+        application,
+        selected,
+        to,
+        channel=channel,
+        locale=locale,
+        flow_path=str(path) if path else None,
+    )
+    if not sent.accepted:
+        err.print(
+            f"[red]error:[/red] test campaign {sent.campaign_id}: {sent.channel} did not "
+            f"accept the intro to {sent.address}: {sent.failure}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"test campaign {sent.campaign_id}: {selected.id} in {sent.locale} sent to "
+        f"{sent.address} on {sent.channel}"
+        + (f" (coupons from pool {sent.coupon_pool!r})" if sent.coupon_pool else "")
+        + "; answer it from your phone while `postlive serve` runs",
+        highlight=False,
+    )
+
+
+def confirm(question: str, flag: str) -> bool:
+    """Ask on the terminal; with none (a script, CI), fail at once naming the flag that
+    answers it, rather than read an empty line and abort as if the operator said no."""
+    if not sys.stdin.isatty():
+        err.print(
+            f"[red]error:[/red] {question} needs an answer and there is no terminal "
+            f"to ask on: pass {flag}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return typer.confirm(question, default=True)
 
 
 def print_plan(plan: campaigns.Plan) -> None:
@@ -350,6 +398,12 @@ def print_plan(plan: campaigns.Plan) -> None:
         console.print(
             f"coupons: {plan.coupons_free} free in {plan.coupon_pool!r}, "
             f"{plan.recipients} needed if everyone completes"
+        )
+    for entry in sorted(plan.outside_windows(), key=lambda m: (m.market, m.channel)):
+        console.print(
+            f"[yellow]outside its window:[/yellow] {entry.market} ({entry.channel}): "
+            f"{entry.outside_window} recipients get it now, not at {entry.window} local time",
+            highlight=False,
         )
     for reason, count in plan.skipped.most_common():
         console.print(f"skipped {count}: {reason}")
@@ -569,21 +623,25 @@ def db_upgrade() -> None:
     console.print("database is up to date")
 
 
-def _flow(application: App, flow_id: str) -> Any:
-    from bot.errors import NotFound
+def _catalog(application: App) -> FlowCatalog:
+    from bot.flow_catalog import FlowCatalog
 
-    if flow_id not in application.flows:
-        raise NotFound("flow", flow_id)
-    return application.flows[flow_id]
+    flows = application.flows
+    if isinstance(flows, FlowCatalog):
+        return flows
+    return FlowCatalog(flows=dict(flows))  # an App built from explicit flow files
 
 
-def _parse_time(text: str) -> datetime:
+def _parse_time(text: str | None, now: datetime) -> datetime:
+    """An ISO time (UTC when it names no zone), or `now`."""
     from datetime import UTC
 
+    if text is None or text.strip().lower() == "now":
+        return now
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO time: {text!r}") from exc
+        raise typer.BadParameter(f"not an ISO time nor `now`: {text!r}") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
