@@ -12,13 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.campaigns import flow_path_finder
 from bot.clock import Clock, SystemClock
 from bot.db import make_engine, upgrade
 from bot.delivery import Sender
 from bot.dispatch import Dispatcher
-from bot.flows import Flow, Window, flow_files, load_flows
+from bot.flow_catalog import FlowCatalog
+from bot.flows import Flow, Window, load_flows
 from bot.intake import Intake
-from bot.resources import flows_dir
 from bot.settings import Settings
 
 
@@ -45,7 +46,12 @@ def build(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    flows = load_flows(flow_paths if flow_paths is not None else flow_files(flows_dir()))
+    flows: Mapping[str, Flow]
+    if flow_paths is not None:
+        flows = load_flows(flow_paths)
+    else:
+        # FLOWS_DIR first, then the shipped flows; broken files are reported and skipped.
+        flows = FlowCatalog.discover(settings.flows_dir, find_path=flow_path_finder(engine))
     intake = Intake(engine, flows, clock, shop=settings.shop_name)
     dispatcher = Dispatcher(
         engine,

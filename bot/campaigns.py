@@ -8,16 +8,17 @@ channel, local send times, coupons needed against available, who is skipped and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from babel.languages import get_official_languages
-from sqlalchemy import func, insert, literal_column, update
+from sqlalchemy import Engine, func, insert, literal_column, update
 from sqlmodel import Session, col, select
 
 from bot import coupons
-from bot.errors import NotFound
+from bot.errors import ConfigError, NotFound
 from bot.flows import Flow
 from bot.models import (
     AudienceMember,
@@ -28,7 +29,10 @@ from bot.models import (
     ConversationState,
 )
 from bot.ratelimit import DEFAULT_PLANNING_RATES
-from bot.windows import Spreader, contact_zone, zone
+from bot.windows import Spreader, contact_zone, in_window, zone
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 WHATSAPP = "whatsapp"
 
@@ -40,6 +44,10 @@ class MarketPlan:
     recipients: int = 0
     first_send: datetime | None = None
     timezone: str | None = None
+    #: Recipients whose market window is closed at the start (sent anyway: override).
+    outside_window: int = 0
+    #: When that window next opens, in the market's local time.
+    window: str = ""
 
     @property
     def first_send_local(self) -> str:
@@ -57,6 +65,16 @@ class Plan:
     markets: dict[tuple[str, str], MarketPlan] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     coupons_free: int = 0
+    #: Intros go at the start, not at each market's local window (--now).
+    ignore_windows: bool = False
+
+    @property
+    def channels(self) -> set[str]:
+        return {m.channel for m in self.markets.values() if m.recipients}
+
+    def outside_windows(self) -> list[MarketPlan]:
+        """Markets that will be messaged outside their local window (override only)."""
+        return [m for m in self.markets.values() if m.outside_window]
 
     @property
     def recipients(self) -> int:
@@ -143,10 +161,13 @@ def plan(
     audience_tag: str,
     starts_at: datetime,
     coupon_pool: str | None = None,
+    *,
+    ignore_windows: bool = False,
 ) -> Plan:
     pool = coupon_pool or (flow.coupon.pool if flow.coupon else None)
-    result = Plan(flow, audience_tag, pool, starts_at)
-    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at):
+    result = Plan(flow, audience_tag, pool, starts_at, ignore_windows=ignore_windows)
+    walk = _walk(session, flow, audience_tag, starts_at, ignore_windows=ignore_windows)
+    for contact, reason, send_at, market in walk:
         if reason:
             result.skipped[reason] += 1
             continue
@@ -155,6 +176,12 @@ def plan(
             key, MarketPlan(market, contact.channel, timezone=contact.timezone)
         )
         entry.recipients += 1
+        if ignore_windows:
+            window = flow.market(market).window
+            tz = contact_zone(contact.timezone, contact.country, contact.address)
+            if not in_window(starts_at, tz, window):
+                entry.outside_window += 1
+                entry.window = f"{window.start:%H:%M}-{window.end:%H:%M}"
         if entry.first_send is None or (send_at and send_at < entry.first_send):
             entry.first_send, entry.timezone = send_at, contact.timezone
     if pool:
@@ -168,16 +195,21 @@ def _walk(
     tag: str,
     starts_at: datetime,
     rates: Mapping[str, float] | None = None,
+    *,
+    ignore_windows: bool = False,
 ) -> Iterator[tuple[Contact, str | None, datetime | None, str]]:
     """Each audience contact with why they are skipped, or their send time: the first
     instant of their market's window in their own time zone, spread over the window at
-    `rates` (messages per second per channel; see windows.Spreader)."""
+    `rates` (messages per second per channel; see windows.Spreader); `starts_at` itself
+    when the operator overrides the windows (the outbox paces them at the provider rate)."""
     spreader = Spreader(starts_at, DEFAULT_PLANNING_RATES if rates is None else rates)
     for contact in _audience(session, tag):
         market = (contact.country or "??").upper()
         reason = skip_reason(contact)
         send_at = None
-        if not reason:
+        if not reason and ignore_windows:
+            send_at = starts_at
+        elif not reason:
             tz = contact_zone(contact.timezone, contact.country, contact.address)
             send_at = spreader.send_at(contact.channel, tz, flow.market(market).window)
         yield contact, reason, send_at, market
@@ -193,10 +225,16 @@ def start(
     show: str = "",
     created_by: str | None = None,
     rates: Mapping[str, float] | None = None,
+    *,
+    ignore_windows: bool = False,
+    is_test: bool = False,
+    flow_path: str | None = None,
 ) -> Campaign:
     """Create the campaign and one conversation per audience contact (skipped ones too,
     so `campaign status` can say why they got nothing). `rates` (messages per second per
-    channel, `ratelimit.planning_rates(settings)`) paces the intros over each window."""
+    channel, `ratelimit.planning_rates(settings)`) paces the intros over each window;
+    `ignore_windows` sends them from `starts_at` on, and the dispatcher does not hold
+    them for the market's window either."""
     if not session.exec(
         select(AudienceMember.tag).where(AudienceMember.tag == audience_tag)
     ).first():
@@ -211,6 +249,9 @@ def start(
         starts_at=starts_at,
         created_at=now,
         created_by=created_by,
+        ignore_windows=ignore_windows,
+        is_test=is_test,
+        flow_path=flow_path,
     )
     session.add(campaign)
     session.flush()
@@ -225,7 +266,8 @@ def start(
     }
     batch: list[dict[str, object]] = []
     locales: dict[tuple[str | None, str | None], str] = {}
-    for contact, reason, send_at, market in _walk(session, flow, audience_tag, starts_at, rates):
+    walk = _walk(session, flow, audience_tag, starts_at, rates, ignore_windows=ignore_windows)
+    for contact, reason, send_at, market in walk:
         locale = locales.get((contact.locale, contact.country))
         if locale is None:
             locale = locales[(contact.locale, contact.country)] = locale_for_contact(contact, flow)
@@ -281,6 +323,49 @@ def _insert_conversations(
                 )
     finally:
         cursor.close()
+
+
+def flow_path_finder(engine: Engine) -> Callable[[str], str | None]:
+    """flow id -> the file the newest campaign of that flow was started from.
+
+    Reads on a plain DB-API cursor: the dispatcher asks while its own transaction holds
+    SQLite's write lock, and a SQLAlchemy connection here would BEGIN IMMEDIATE and wait.
+    """
+    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    query = (
+        "SELECT flow_path FROM campaign WHERE flow_id = "
+        f"{mark} AND flow_path IS NOT NULL ORDER BY id DESC LIMIT 1"
+    )
+
+    def find(flow_id: str) -> str | None:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(query, (flow_id,))
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return row[0] if row else None
+
+    return find
+
+
+def require_channels(plan: Plan, settings: Settings) -> None:
+    """Refuse a campaign some of whose recipients sit on a channel that is not set up:
+    their conversations would wait forever and nothing would tell the team."""
+    missing = {
+        channel: settings.missing_for(channel)
+        for channel in sorted(plan.channels)
+        if settings.missing_for(channel)
+    }
+    if missing:
+        waiting = sum(m.recipients for m in plan.markets.values() if m.channel in missing)
+        described = "; ".join(f"{ch} needs {', '.join(names)}" for ch, names in missing.items())
+        raise ConfigError(
+            f"not started: {waiting} recipients are on channels that are not configured "
+            f"({described})"
+        )
 
 
 def get(session: Session, campaign_id: int) -> Campaign:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import functools
 import sys
@@ -10,41 +9,122 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
+import click
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.core import TyperGroup
 
-from bot import campaigns, coupons
-from bot.bootstrap import App, build
-from bot.db import session_scope
 from bot.errors import PostliveError
-from bot.flows import flow_files, load_flow
-from bot.models import Campaign, CampaignStatus
-from bot.ratelimit import planning_rates
-from bot.resources import flows_dir
-from bot.settings import Settings
+from bot.flow_commands import flows_app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from sqlalchemy import Engine
+
+    from bot import campaigns
+    from bot.bootstrap import App
+    from bot.flow_catalog import FlowCatalog
+    from bot.models import CampaignStatus
+
+# Every command imports what it uses inside its body: `postlive --help` must not pay for
+# SQLAlchemy, Alembic, the platform SDKs or the analysis stack (benchmarks/cli_startup.py).
+
+
+class FeatureGroup(TyperGroup):
+    """The top-level group: commands of feature packages are listed from FEATURE_COMMANDS
+    and their module is imported only when one of them runs (or shows its own help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return [*names, *(n for n in _feature_names() if n not in names)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _feature_names():
+            # A stand-in for the listing; resolve_command swaps in the real one to run it.
+            return _FeatureStub(cmd_name, help=_feature_names()[cmd_name][1])
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _FeatureStub):
+            command = _load_feature(ctx, command.name or "")
+        return name, command, rest
+
+
+class _FeatureStub(click.Command):
+    pass
+
+
+def _feature_names() -> dict[str, tuple[str, str]]:
+    """command name -> (module, one-line help)."""
+    return {
+        name: (module, help_text)
+        for module, commands in FEATURE_COMMANDS.items()
+        for name, help_text in commands.items()
+    }
+
+
+def _load_feature(ctx: click.Context, name: str) -> click.Command:
+    module, _ = _feature_names()[name]
+    holder = typer.Typer()
+    import_module(module).register(holder)
+    group = typer.main.get_group(holder)
+    command = group.get_command(ctx, name)
+    if command is None:  # pragma: no cover - FEATURE_COMMANDS out of step with the module
+        raise click.UsageError(f"{module} does not offer {name!r}")
+    return command
+
 
 app = typer.Typer(
     help="postlive: post-live-show surveys on WhatsApp and Telegram, digests in Slack.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=FeatureGroup,
+    rich_markup_mode=None,
 )
-flows_app = typer.Typer(help="Survey flows.", no_args_is_help=True)
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
 coupons_app = typer.Typer(help="Coupon pools.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
-app.add_typer(flows_app, name="flows")
+app.add_typer(flows_app, name="flows")  # bot/flow_commands.py
 app.add_typer(audience_app, name="audience")
 app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
-console = Console()
-err = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console built on first use: importing rich costs more than `--help` itself."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+console = cast("Console", _LazyConsole())
+err = cast("Console", _LazyConsole(stderr=True))
+
+
+def real_console(lazy: Console) -> Console:
+    """The Console itself, for rich objects that use it as a context manager."""
+    return lazy.real() if isinstance(lazy, _LazyConsole) else lazy
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,46 +146,42 @@ def clean_errors(func: F) -> F:
 
 
 def _app() -> App:
+    from bot.bootstrap import build
+    from bot.settings import Settings
+
     return build(Settings())
 
 
+def _database() -> Engine:
+    """The database alone (migrated), for commands that need no flows nor channels."""
+    from bot.db import make_engine, upgrade
+    from bot.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    upgrade(engine)
+    return engine
+
+
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=real_console(err),
         transient=True,
     )
 
 
 # -- flows ---------------------------------------------------------------------------------
-
-
-@flows_app.command("check")
-@clean_errors
-def flows_check(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Flow files (default: the shipped flows/).")
-    ] = None,
-) -> None:
-    """Validate survey files; every problem is reported with file, line and field."""
-    files = paths or flow_files(flows_dir())
-    failed = 0
-    for path in files:
-        try:
-            flow = load_flow(path)
-        except PostliveError as exc:
-            failed += 1
-            err.print(str(exc), highlight=False, markup=False)
-        else:
-            console.print(
-                f"[green]ok[/green] {path}: {flow.id} v{flow.version}, "
-                f"{len(flow.questions)} questions, {len(flow.locales)} locales"
-            )
-    if failed:
-        raise typer.Exit(1)
 
 
 # -- audience --------------------------------------------------------------------------------
@@ -120,6 +196,7 @@ def audience_import(
 ) -> None:
     """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop)."""
     from bot.audience import import_audience
+    from bot.db import session_scope
 
     application = _app()
     with _progress() as progress, session_scope(application.engine) as session:
@@ -150,9 +227,11 @@ def audience_import(
 @clean_errors
 def coupons_import(file: Path, pool: Annotated[str, typer.Option()]) -> None:
     """Add codes from a file (one per line, or a CSV whose first column or `code` column)."""
+    from bot import coupons
+    from bot.db import session_scope
+
     codes = _read_codes(file)
-    application = _app()
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         added, present = coupons.import_codes(session, pool, codes)
         free, assigned = coupons.stock(session, pool)
     console.print(
@@ -179,8 +258,10 @@ def coupons_generate(
     prefix: str = "",
 ) -> None:
     """Create random unique codes (no 0/O or 1/I, easy to read aloud)."""
-    application = _app()
-    with session_scope(application.engine) as session:
+    from bot import coupons
+    from bot.db import session_scope
+
+    with session_scope(_database()) as session:
         made = coupons.generate(session, pool, count, prefix=prefix)
         free, assigned = coupons.stock(session, pool)
     console.print(f"pool {pool}: {len(made)} generated; {free} free, {assigned} assigned")
@@ -192,21 +273,42 @@ def coupons_generate(
 @campaign_app.command("start")
 @clean_errors
 def campaign_start(
-    flow: str,
+    flow: Annotated[str, typer.Argument(help="A flow id, or the path of a flow file.")],
     audience: Annotated[str, typer.Option(help="Audience tag.")],
     pool: Annotated[str | None, typer.Option(help="Coupon pool (default: the flow's).")] = None,
-    at: Annotated[str | None, typer.Option(help="ISO time to start from (default: now).")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="ISO time to start from, or `now` (the default).")
+    ] = None,
     show: Annotated[str, typer.Option(help="The live show's title, used in messages.")] = "",
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            "--ignore-windows",
+            help="Send at once, even to markets outside their local send window.",
+        ),
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Start without asking.")] = False,
 ) -> None:
     """Show the plan (markets, local send times, coupons, skipped), then start."""
+    from bot import campaigns
+    from bot.db import session_scope
+    from bot.ratelimit import planning_rates
+
     application = _app()
-    selected = _flow(application, flow)
-    starts_at = _parse_time(at) if at else application.clock.now()
+    selected, path = _catalog(application).resolve(flow)
+    starts_at = _parse_time(at, application.clock.now())
     with session_scope(application.engine) as session:
-        plan = campaigns.plan(session, selected, audience, starts_at, pool)
+        plan = campaigns.plan(session, selected, audience, starts_at, pool, ignore_windows=now)
     print_plan(plan)
-    if not yes and not typer.confirm("Start this campaign?", default=True):
+    campaigns.require_channels(plan, application.settings)
+    outside = sum(m.outside_window for m in plan.outside_windows())
+    question = (
+        f"Send now to {outside} recipients outside their market's window?"
+        if outside
+        else "Start this campaign?"
+    )
+    if not yes and not confirm(question, "--yes"):
         raise typer.Exit(1)
     with session_scope(application.engine) as session:
         campaign = campaigns.start(
@@ -218,14 +320,74 @@ def campaign_start(
             coupon_pool=pool,
             show=show,
             rates=planning_rates(application.settings),
+            ignore_windows=now,
+            flow_path=str(path) if path else None,
         )
+    when = "at once" if now else "at each market's local time"
     console.print(
-        f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` "
-        "to send at each market's local time"
+        f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` to send {when}"
     )
 
 
+@campaign_app.command("test")
+@clean_errors
+def campaign_test(
+    flow: Annotated[str, typer.Argument(help="A flow id, or the path of a flow file.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Your own WhatsApp number (+country code) or Telegram chat id."),
+    ],
+    locale: Annotated[str | None, typer.Option(help="Language to test, e.g. ja or pt-BR.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="whatsapp or telegram (default: from the address).")
+    ] = None,
+) -> None:
+    """Send the survey to yourself now, through the real channel: whatever the hour, a
+    coupon from a test pool, kept out of digests and figures."""
+    from bot.test_send import send_test
+
+    application = _app()
+    selected, path = _catalog(application).resolve(flow)
+    sent = send_test(
+        application,
+        selected,
+        to,
+        channel=channel,
+        locale=locale,
+        flow_path=str(path) if path else None,
+    )
+    if not sent.accepted:
+        err.print(
+            f"[red]error:[/red] test campaign {sent.campaign_id}: {sent.channel} did not "
+            f"accept the intro to {sent.address}: {sent.failure}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"test campaign {sent.campaign_id}: {selected.id} in {sent.locale} sent to "
+        f"{sent.address} on {sent.channel}"
+        + (f" (coupons from pool {sent.coupon_pool!r})" if sent.coupon_pool else "")
+        + "; answer it from your phone while `postlive serve` runs",
+        highlight=False,
+    )
+
+
+def confirm(question: str, flag: str) -> bool:
+    """Ask on the terminal; with none (a script, CI), fail at once naming the flag that
+    answers it, rather than read an empty line and abort as if the operator said no."""
+    if not sys.stdin.isatty():
+        err.print(
+            f"[red]error:[/red] {question} needs an answer and there is no terminal "
+            f"to ask on: pass {flag}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return typer.confirm(question, default=True)
+
+
 def print_plan(plan: campaigns.Plan) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Plan: {plan.flow.id} → audience {plan.audience_tag}")
     for column in ("market", "channel", "recipients", "first send (local)"):
         table.add_column(column)
@@ -237,6 +399,12 @@ def print_plan(plan: campaigns.Plan) -> None:
             f"coupons: {plan.coupons_free} free in {plan.coupon_pool!r}, "
             f"{plan.recipients} needed if everyone completes"
         )
+    for entry in sorted(plan.outside_windows(), key=lambda m: (m.market, m.channel)):
+        console.print(
+            f"[yellow]outside its window:[/yellow] {entry.market} ({entry.channel}): "
+            f"{entry.outside_window} recipients get it now, not at {entry.window} local time",
+            highlight=False,
+        )
     for reason, count in plan.skipped.most_common():
         console.print(f"skipped {count}: {reason}")
     for warning in plan.warnings():
@@ -246,11 +414,15 @@ def print_plan(plan: campaigns.Plan) -> None:
 @campaign_app.command("list")
 @clean_errors
 def campaign_list() -> None:
+    """Every campaign: flow, audience, show, status, start."""
+    from rich.table import Table
     from sqlmodel import select
 
-    application = _app()
+    from bot.db import session_scope
+    from bot.models import Campaign
+
     table = Table("id", "flow", "audience", "show", "status", "starts")
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         for c in session.exec(select(Campaign).order_by(Campaign.id)).all():  # type: ignore[arg-type]
             table.add_row(
                 str(c.id),
@@ -267,15 +439,18 @@ def campaign_list() -> None:
 @clean_errors
 def campaign_status(campaign_id: int) -> None:
     """Conversations per market and state, and delivery failures with reasons."""
+    from bot.db import session_scope
     from bot.status import campaign_report
 
-    application = _app()
-    with session_scope(application.engine) as session:
+    with session_scope(_database()) as session:
         report = campaign_report(session, campaign_id)
     console.print(report.render())
 
 
 def _set_status(campaign_id: int, status: CampaignStatus) -> None:
+    from bot import campaigns
+    from bot.db import session_scope
+
     application = _app()
     with session_scope(application.engine) as session:
         campaign = campaigns.set_status(session, campaign_id, status, application.clock.now())
@@ -285,18 +460,24 @@ def _set_status(campaign_id: int, status: CampaignStatus) -> None:
 @campaign_app.command("pause")
 @clean_errors
 def campaign_pause(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.PAUSED)
 
 
 @campaign_app.command("resume")
 @clean_errors
 def campaign_resume(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.RUNNING)
 
 
 @campaign_app.command("stop")
 @clean_errors
 def campaign_stop(campaign_id: int) -> None:
+    from bot.models import CampaignStatus
+
     _set_status(campaign_id, CampaignStatus.STOPPED)
 
 
@@ -313,7 +494,10 @@ def digest_command(
     ] = False,
 ) -> None:
     """Print a campaign digest (figures per market), or post it to Slack."""
-    from bot import digest
+    import asyncio
+
+    from bot import campaigns, digest
+    from bot.db import session_scope
     from bot.report import render_digest
 
     application = _app()
@@ -348,7 +532,8 @@ def demo_command(
     ),
 ) -> None:
     """Run a whole campaign with simulated customers in 11 markets; print the digest."""
-    from bot import demo, digest
+    from bot import campaigns, demo, digest
+    from bot.db import session_scope
     from bot.report import render_digest
 
     with console.status("running the demo campaign…") as status:
@@ -391,6 +576,8 @@ def serve(
     ] = False,
 ) -> None:
     """The web app (webhooks, Slack, /healthz) and, unless --no-worker, the worker."""
+    import asyncio
+
     import uvicorn
 
     from bot.logs import configure
@@ -414,6 +601,8 @@ def serve(
 @clean_errors
 def worker_command() -> None:
     """Scheduler and outbox worker only (for scaled-out deployments)."""
+    import asyncio
+
     from bot.logs import configure
     from bot.worker import run_forever
 
@@ -427,38 +616,53 @@ def worker_command() -> None:
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
     from bot.db import make_engine, upgrade
+    from bot.settings import Settings
 
     settings = Settings()
     upgrade(make_engine(settings.database_url))
     console.print("database is up to date")
 
 
-def _flow(application: App, flow_id: str) -> Any:
-    from bot.errors import NotFound
+def _catalog(application: App) -> FlowCatalog:
+    from bot.flow_catalog import FlowCatalog
 
-    if flow_id not in application.flows:
-        raise NotFound("flow", flow_id)
-    return application.flows[flow_id]
+    flows = application.flows
+    if isinstance(flows, FlowCatalog):
+        return flows
+    return FlowCatalog(flows=dict(flows))  # an App built from explicit flow files
 
 
-def _parse_time(text: str) -> datetime:
+def _parse_time(text: str | None, now: datetime) -> datetime:
+    """An ISO time (UTC when it names no zone), or `now`."""
     from datetime import UTC
 
+    if text is None or text.strip().lower() == "now":
+        return now
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise typer.BadParameter(f"not an ISO time: {text!r}") from exc
+        raise typer.BadParameter(f"not an ISO time nor `now`: {text!r}") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-# Commands contributed by feature packages: each module offers register(app).
-for _module in (
-    "bot.analysis.commands",
-    "bot.loop_commands",
-    "bot.privacy_commands",
-    "adapters.telegram.commands",
-):
-    import_module(_module).register(app)
+#: Commands contributed by feature packages: module -> {command: one-line help}. Each
+#: module offers register(app) and is imported only when one of its commands runs.
+FEATURE_COMMANDS: dict[str, dict[str, str]] = {
+    "bot.analysis.commands": {
+        "analyze": "Analyse free text from any source: one JSON line per row.",
+    },
+    "bot.loop_commands": {
+        "loop": 'Adopt a theme and queue a "you said, we did" message to each contributor.'
+    },
+    "bot.privacy_commands": {
+        "contacts": "Contacts and their personal data.",
+        "export": "Export a campaign's answers for the team (one row per answer).",
+    },
+    "adapters.telegram.commands": {
+        "telegram": "Telegram bot.",
+        "qr": "Write the QR codes (Telegram and WhatsApp) that join a live show's audience.",
+    },
+}
 
 
 def main() -> None:  # pragma: no cover

@@ -28,6 +28,8 @@ from bot.models import (
     Conversation,
     ConversationState,
     Coupon,
+    Outbox,
+    OutboxStatus,
     Theme,
 )
 
@@ -37,6 +39,8 @@ REACHED = (
     ConversationState.EXPIRED,
     ConversationState.OPTED_OUT,
 )
+#: Outbox states that mean the provider took the message: only these count as sent.
+ACCEPTED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 #: The categories the analysis assigns, in the order the team reads them.
 CATEGORIES = ("product_question", "usage_experience", "suggestion", "complaint", "praise", "other")
 #: Alert states that still wait for someone on the team.
@@ -178,12 +182,23 @@ def build(
             elif state in (ConversationState.SKIPPED, ConversationState.FAILED):
                 figures.skipped += count
             if state in REACHED:
-                figures.sent += count
                 figures.started += started
             if state == ConversationState.COMPLETED:
                 figures.completed += count
             if state == ConversationState.OPTED_OUT:
                 figures.opted_out += count
+
+    # Sent means the provider accepted a message to them, not that one was queued: a
+    # campaign with no channel configured has reached nobody, whatever its states say.
+    accepted = session.execute(
+        select(Conversation.market, func.count(func.distinct(Conversation.id)))
+        .join(Outbox, col(Outbox.conversation_id) == Conversation.id)
+        .where(Conversation.campaign_id == campaign.id, col(Outbox.status).in_(ACCEPTED))
+        .group_by(Conversation.market)
+    ).all()
+    for market, count in accepted:
+        markets[market or "??"].sent += count
+        total.sent += count
 
     rating_ids = _question_ids(flow, QuestionType.RATING)
     nps_ids = _question_ids(flow, QuestionType.NPS)

@@ -97,7 +97,8 @@ class Dispatcher:
         ) -> Event | None:
             window = flow.market(conversation.market).window
             tz = self._zone(contact)
-            if in_window(at, tz, window):
+            # The operator may override the windows for one campaign (sent now on purpose).
+            if campaign.ignore_windows or in_window(at, tz, window):
                 return Start(show=campaign.show)
             if utc(conversation.send_at) <= at:  # type: ignore[arg-type]
                 # Due but the window is closed (paused campaign, worker down): next window.

@@ -226,7 +226,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
     return mapping
 
 
+class _LineList(list[Any]):
+    """A YAML sequence that knows the line of each item (`locales: [en, pt-Br]`)."""
+
+    lines: list[int]
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> list[Any]:
+    items = _LineList(loader.construct_sequence(node, deep=True))
+    items.lines = [item.start_mark.line + 1 for item in node.value]
+    return items
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _strip_lines(data: Any) -> Any:
@@ -257,6 +270,14 @@ def _line_of(data: Any, loc: Iterable[int | str]) -> int | None:
 
 def load_flow(path: Path) -> Flow:
     """Load and validate one flow file; raises FlowError listing every problem found."""
+    return check_flow(path)[0]
+
+
+def check_flow(path: Path) -> tuple[Flow, list[FlowProblem]]:
+    """The flow and its warnings (see flow_lint); raises FlowError listing every error,
+    each at its own line."""
+    from bot.flow_lint import lint
+
     try:
         raw_text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -270,22 +291,30 @@ def load_flow(path: Path) -> Flow:
         raise FlowError(path, [FlowProblem(line, "", f"invalid YAML: {problem}")]) from exc
     if not isinstance(raw, dict):
         raise FlowError(path, [FlowProblem(1, "", "a flow file must be a YAML mapping")])
+    errors, warnings = lint(raw)
     try:
         flow = Flow.model_validate(_strip_lines(raw))
     except ValidationError as exc:
-        problems = [
+        linted = {p.field.split(".")[0] for p in errors}
+        errors += [
             FlowProblem(
                 _line_of(raw, err["loc"]),
                 ".".join(str(p) for p in err["loc"]),
                 err["msg"].removeprefix("Value error, "),
             )
             for err in exc.errors()
+            # The lint already named the bad locale at its own line.
+            if not (err["loc"] and err["loc"][0] == "locales" and "locales" in linted)
         ]
-        raise FlowError(path, problems) from exc
-    problems = _missing_translations(flow, raw)
-    if problems:
-        raise FlowError(path, problems)
-    return flow
+        raise FlowError(path, _by_line(errors)) from exc
+    errors += _missing_translations(flow, raw)
+    if errors:
+        raise FlowError(path, _by_line(errors))
+    return flow, _by_line(warnings)
+
+
+def _by_line(problems: list[FlowProblem]) -> list[FlowProblem]:
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def _missing_translations(flow: Flow, raw: dict[str, Any]) -> list[FlowProblem]:

@@ -100,6 +100,12 @@ class Campaign(SQLModel, table=True):
     #: Local "HH:MM" (team's time zone) for the daily digest while the campaign runs.
     digest_time: str | None = Field(default=None, max_length=5)
     last_digest_at: datetime | None = _ts()
+    #: The file the flow was read from, so `serve` finds a flow started from a path.
+    flow_path: str | None = Field(default=None, max_length=1024)
+    #: Intros go at once, whatever the market's local window (the operator said so).
+    ignore_windows: bool = False
+    #: A test send to the operator's own phone: kept out of digests and figures.
+    is_test: bool = False
 
 
 class Conversation(SQLModel, table=True):

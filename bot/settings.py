@@ -6,6 +6,7 @@ elsewhere, so tests build one with exactly the values they need.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///postlive.db"
     public_base_url: str = "http://localhost:8000"
     team_language: str = "en"
+    #: Folders of survey flows searched before the shipped ones (FLOWS_DIR, several
+    #: separated by os.pathsep or commas); a flow id found first wins.
+    flows_dir: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Shop name customers know; used in messages ("{show}" defaults to it).
     shop_name: str = "our shop"
 
@@ -81,6 +85,14 @@ class Settings(BaseSettings):
     #: market's window in the flow).
     quiet_hours: str = "22:00-08:00"
 
+    @field_validator("flows_dir", mode="before")
+    @classmethod
+    def _path_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = value.replace(os.pathsep, ",").split(",")
+            return [part.strip() for part in parts if part.strip()]
+        return value
+
     @field_validator("slack_admin_users", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
@@ -97,6 +109,22 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return _given(self.telegram_bot_token)
+
+    def missing_for(self, channel: str) -> list[str]:
+        """The settings a channel still needs before it can send (empty: ready)."""
+        needed: dict[str, tuple[tuple[str, object], ...]] = {
+            "whatsapp": (
+                ("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                ("TWILIO_AUTH_TOKEN", self.twilio_auth_token),
+                ("TWILIO_WHATSAPP_FROM", self.twilio_whatsapp_from),
+            ),
+            "telegram": (("TELEGRAM_BOT_TOKEN", self.telegram_bot_token),),
+        }
+        return [
+            name
+            for name, value in needed.get(channel, ())
+            if not (_given(value) if isinstance(value, SecretStr) else bool(value))
+        ]
 
     @property
     def slack_enabled(self) -> bool:

@@ -90,7 +90,10 @@ def claim_due(team: SlackTeam) -> list[int]:
     claimed = []
     with session_scope(team.app.engine) as session:
         running = session.exec(
-            select(Campaign).where(Campaign.status == CampaignStatus.RUNNING)
+            select(Campaign).where(
+                Campaign.status == CampaignStatus.RUNNING,
+                col(Campaign.is_test).is_(False),  # a test send is nobody's figures
+            )
         ).all()
         for campaign in running:
             due = slot(now, campaign.digest_time, team.settings.team_timezone)
@@ -128,6 +131,7 @@ def claim_final(team: SlackTeam, campaign_id: int) -> bool:
                 update(Campaign)
                 .where(
                     col(Campaign.id) == campaign_id,
+                    col(Campaign.is_test).is_(False),
                     or_(
                         col(Campaign.ended_at).is_(None),
                         col(Campaign.last_digest_at).is_(None),

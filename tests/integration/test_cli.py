@@ -24,9 +24,17 @@ def run(*args: str) -> str:
     return result.output
 
 
+def configure_whatsapp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings only: starting a campaign sends nothing, the worker would."""
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-a-real-token")
+    monkeypatch.setenv("TWILIO_WHATSAPP_FROM", "whatsapp:+14155238886")
+
+
 def test_import_audience_and_coupons_then_start_a_campaign_and_read_its_status(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    configure_whatsapp(monkeypatch)
     out = run("audience", "import", str(DATA / "audience" / "plain.csv"), "--tag", "show-7")
     assert "added" in out
     codes = tmp_path / "codes.csv"
@@ -61,3 +69,68 @@ def test_starting_an_unknown_audience_says_so(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["campaign", "start", "post-live", "--audience", "ghosts", "--yes"])
     assert result.exit_code == 1
     assert "no audience 'ghosts'" in result.output
+
+
+def test_a_campaign_whose_channel_is_not_configured_is_refused_naming_the_settings(
+    database_url: str,
+) -> None:
+    run("audience", "import", str(DATA / "audience" / "plain.csv"), "--tag", "show-7")
+    monkeypatch = pytest.MonkeyPatch()
+    with monkeypatch.context() as patch:
+        patch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)  # the other two are missing
+        result = runner.invoke(
+            cli, ["campaign", "start", "post-live", "--audience", "show-7", "-y"]
+        )
+    assert result.exit_code == 1
+    assert "not started" in result.output
+    assert "TWILIO_AUTH_TOKEN" in result.output and "TWILIO_WHATSAPP_FROM" in result.output
+    assert "TWILIO_ACCOUNT_SID" not in result.output.split("needs")[1]
+    assert campaigns_stored(database_url) == 0
+
+
+def campaigns_stored(database_url: str) -> int:
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from bot.db import make_engine
+    from bot.models import Campaign
+
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        count = session.exec(select(func.count()).select_from(Campaign)).one()
+    engine.dispose()
+    return count
+
+
+def test_a_prompt_without_a_terminal_fails_at_once_naming_its_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure_whatsapp(monkeypatch)
+    run("audience", "import", str(DATA / "audience" / "plain.csv"), "--tag", "show-7")
+    # CliRunner's stdin is no terminal, as in a script or CI.
+    result = runner.invoke(cli, ["campaign", "start", "post-live", "--audience", "show-7"])
+    assert result.exit_code == 2
+    assert "no terminal" in result.output and "--yes" in result.output
+    assert "Aborted" not in result.output
+
+
+def test_at_now_starts_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    configure_whatsapp(monkeypatch)
+    run("audience", "import", str(DATA / "audience" / "plain.csv"), "--tag", "show-7")
+    out = run("campaign", "start", "post-live", "--audience", "show-7", "--at", "now", "-y")
+    assert "campaign 1 started" in out
+    bad = runner.invoke(
+        cli, ["campaign", "start", "post-live", "--audience", "show-7", "--at", "soon"]
+    )
+    assert bad.exit_code == 2 and "not an ISO time nor `now`" in bad.output
+
+
+def test_parse_time_reads_now_and_iso_times() -> None:
+    from datetime import UTC, datetime
+
+    from bot.cli import _parse_time
+
+    fixed = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    assert _parse_time("now", fixed) == fixed
+    assert _parse_time(None, fixed) == fixed
+    assert _parse_time("2026-12-01T19:00", fixed) == datetime(2026, 12, 1, 19, tzinfo=UTC)
