@@ -25,6 +25,8 @@ from bot.flows import flow_files, load_flow
 from bot.models import Campaign, CampaignStatus
 from bot.ratelimit import planning_rates
 from bot.resources import flows_dir
+from bot.services import campaign_control
+from bot.services.actors import operator
 from bot.settings import Settings
 
 app = typer.Typer(
@@ -208,17 +210,18 @@ def campaign_start(
     print_plan(plan)
     if not yes and not typer.confirm("Start this campaign?", default=True):
         raise typer.Exit(1)
-    with session_scope(application.engine) as session:
-        campaign = campaigns.start(
-            session,
-            selected,
-            audience,
-            starts_at,
-            application.clock.now(),
-            coupon_pool=pool,
-            show=show,
-            rates=planning_rates(application.settings),
-        )
+    campaign = campaign_control.start(
+        application.engine,
+        application.flows,
+        selected.id,
+        audience,
+        pool=pool,
+        at=starts_at,
+        now=application.clock.now(),
+        actor=operator(),
+        show=show,
+        rates=planning_rates(application.settings),
+    )
     console.print(
         f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` "
         "to send at each market's local time"
@@ -267,18 +270,15 @@ def campaign_list() -> None:
 @clean_errors
 def campaign_status(campaign_id: int) -> None:
     """Conversations per market and state, and delivery failures with reasons."""
-    from bot.status import campaign_report
-
     application = _app()
-    with session_scope(application.engine) as session:
-        report = campaign_report(session, campaign_id)
-    console.print(report.render())
+    console.print(campaign_control.report(application.engine, campaign_id).render())
 
 
 def _set_status(campaign_id: int, status: CampaignStatus) -> None:
     application = _app()
-    with session_scope(application.engine) as session:
-        campaign = campaigns.set_status(session, campaign_id, status, application.clock.now())
+    campaign = campaign_control.set_status(
+        application.engine, campaign_id, status, actor=operator(), now=application.clock.now()
+    )
     console.print(f"campaign {campaign.id}: {campaign.status}")
 
 

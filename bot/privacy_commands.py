@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from bot.bootstrap import build
-from bot.db import session_scope
-from bot.errors import NotFound
+from bot.services import privacy
+from bot.services.actors import operator
 from bot.settings import Settings
 
 console = Console()
@@ -25,22 +25,18 @@ def register(app: typer.Typer) -> None:
     @clean_errors
     def forget_command(address: str) -> None:
         """Erase a customer's personal data (phone, name, words, photos); keep aggregates."""
-        from bot.privacy import find_contacts, forget
-
         application = build(Settings())
-        with session_scope(application.engine) as session:
-            contacts = find_contacts(session, address)
-            if not contacts:
-                raise NotFound("contact", address)
-            for contact in contacts:
-                report = forget(session, contact, application.clock.now())
-                console.print(
-                    f"forgot contact {contact.id} ({contact.channel}): "
-                    f"{report.answers_scrubbed} answers scrubbed, "
-                    f"{report.events_deleted} webhook events and "
-                    f"{report.messages_scrubbed} messages erased, "
-                    f"{report.files_deleted} files deleted"
-                )
+        done = privacy.forget(
+            application.engine, address, actor=operator(), now=application.clock.now()
+        )
+        for contact_id, channel, report in done:
+            console.print(
+                f"forgot contact {contact_id} ({channel}): "
+                f"{report.answers_scrubbed} answers scrubbed, "
+                f"{report.events_deleted} webhook events and "
+                f"{report.messages_scrubbed} messages erased, "
+                f"{report.files_deleted} files deleted"
+            )
 
     @app.command("export")
     @clean_errors
@@ -50,13 +46,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
     ) -> None:
         """Export a campaign's answers for the team (one row per answer)."""
-        from bot.export import export_answers
-
         if format not in ("csv", "jsonl"):
             raise typer.BadParameter("format must be csv or jsonl", param_hint="--format")
         chosen: Literal["csv", "jsonl"] = "csv" if format == "csv" else "jsonl"
         application = build(Settings())
-        with session_scope(application.engine) as session:
-            count = export_answers(session, campaign_id, chosen, out)
+        count = privacy.export(application.engine, campaign_id, chosen, out, actor=operator())
         if out is not None:
             console.print(f"{count} answers written to {out}")

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     slack_digest_channel: str | None = None
     slack_alert_channel: str | None = None
     slack_admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Slack users who may reply to customers, acknowledge alerts and review answers.
+    slack_agent_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
     slack_api_url: str = "https://slack.com/api/"
 
     openai_api_key: SecretStr | None = None
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
     #: market's window in the flow).
     quiet_hours: str = "22:00-08:00"
 
-    @field_validator("slack_admin_users", mode="before")
+    @field_validator("slack_admin_users", "slack_agent_users", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
