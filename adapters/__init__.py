@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 if TYPE_CHECKING:
+    from adapters.slack.team import SlackTeam
     from bot.bootstrap import App
     from bot.delivery import Sender
     from bot.scheduler import JobSpec
     from bot.settings import Settings
+    from bot.translation import Translator
 
 #: channel name -> adapter package; Slack is the team's side and sends no survey messages.
 CHANNELS = {"whatsapp": "adapters.whatsapp", "telegram": "adapters.telegram"}
@@ -58,3 +60,20 @@ def senders(settings: Settings) -> dict[str, Sender]:
         if sender is not None:
             built[channel] = sender
     return built
+
+
+def translator(settings: Settings) -> Translator | None:
+    """The OpenAI translator when OPENAI_API_KEY is set; None otherwise."""
+    from adapters.slack.translate import translator_for
+
+    return translator_for(settings)
+
+
+def slack_team(app: App) -> SlackTeam | None:
+    """The team's Slack for `app`, or None when SLACK_BOT_TOKEN is not set."""
+    if app.settings.slack_bot_token is None:
+        return None
+    from adapters.slack.team import SlackTeam
+
+    # SLACK_CHANNEL_MPS paces posts to each channel (Slack allows about one a second).
+    return SlackTeam(app, min_interval=1.0 / max(app.settings.slack_channel_mps, 0.001))

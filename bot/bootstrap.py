@@ -1,17 +1,22 @@
-"""The composition root: settings, database, flows, channels, in one place.
+"""The composition root: settings, database, flows, channels, translator, the team's
+Slack and the periodic jobs, in one place.
 
 The web app, the worker, the CLI and the tests all build their world here, so there is
-one way to wire postlive and tests exercise the same wiring as production.
+one way to wire postlive and tests exercise the same wiring as production. Tests replace
+parts by construction (`build(settings, clock=..., senders=...)`), never by mutation.
+This is the only module of `bot/` that imports `adapters/`: adapters register here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+import adapters
 from bot.campaigns import flow_path_finder
 from bot.clock import Clock, SystemClock
 from bot.db import make_engine, upgrade
@@ -21,6 +26,15 @@ from bot.flow_catalog import FlowCatalog
 from bot.flows import Flow, Window, load_flows
 from bot.intake import Intake
 from bot.settings import Settings
+from bot.translation import Translator
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from adapters.slack.team import SlackTeam
+    from bot.scheduler import JobSpec
+
+_UNSET: Any = object()
 
 
 @dataclass
@@ -32,6 +46,13 @@ class App:
     intake: Intake
     dispatcher: Dispatcher
     senders: dict[str, Sender] = field(default_factory=dict)
+    #: Puts the team's words into a customer's language; None without an OpenAI key.
+    translator: Translator | None = None
+    #: The team's Slack (None when Slack is not configured).
+    slack: SlackTeam | None = None
+    #: HTTP routes and periodic jobs the adapters add (set by `build`).
+    adapter_routes: Callable[[App], list[BaseRoute]] = lambda _app: []
+    adapter_jobs: Callable[[App], list[JobSpec]] = lambda _app: []
 
 
 def build(
@@ -40,7 +61,11 @@ def build(
     clock: Clock | None = None,
     flow_paths: list[Path] | None = None,
     migrate: bool = True,
+    senders: Mapping[str, Sender] | None = None,
+    translator: Translator | None = _UNSET,
 ) -> App:
+    """The whole application from `settings`. `senders` replaces the configured channel
+    senders (the demo's simulator, tests); `translator` replaces the OpenAI one."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
@@ -60,13 +85,22 @@ def build(
         shop=settings.shop_name,
         quiet_hours=Window.parse(settings.quiet_hours),
     )
-    app = App(settings, engine, flows, clock, intake, dispatcher)
-    app.senders.update(channel_senders(settings))
+    app = App(
+        settings,
+        engine,
+        flows,
+        clock,
+        intake,
+        dispatcher,
+        senders=dict(senders) if senders is not None else channel_senders(settings),
+        translator=adapters.translator(settings) if translator is _UNSET else translator,
+        adapter_routes=adapters.routes,
+        adapter_jobs=adapters.jobs,
+    )
+    app.slack = adapters.slack_team(app)
     return app
 
 
 def channel_senders(settings: Settings) -> dict[str, Sender]:
     """The channels configured in `settings`; adapters build their own senders."""
-    import adapters
-
     return adapters.senders(settings)

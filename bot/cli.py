@@ -294,6 +294,8 @@ def campaign_start(
     from bot import campaigns
     from bot.db import session_scope
     from bot.ratelimit import planning_rates
+    from bot.services import campaign_control
+    from bot.services.actors import operator
 
     application = _app()
     selected, path = _catalog(application).resolve(flow)
@@ -310,19 +312,20 @@ def campaign_start(
     )
     if not yes and not confirm(question, "--yes"):
         raise typer.Exit(1)
-    with session_scope(application.engine) as session:
-        campaign = campaigns.start(
-            session,
-            selected,
-            audience,
-            starts_at,
-            application.clock.now(),
-            coupon_pool=pool,
-            show=show,
-            rates=planning_rates(application.settings),
-            ignore_windows=now,
-            flow_path=str(path) if path else None,
-        )
+    campaign = campaign_control.start(
+        application.engine,
+        application.flows,
+        selected,
+        audience,
+        pool=pool,
+        at=starts_at,
+        now=application.clock.now(),
+        actor=operator(),
+        show=show,
+        rates=planning_rates(application.settings),
+        ignore_windows=now,
+        flow_path=str(path) if path else None,
+    )
     when = "at once" if now else "at each market's local time"
     console.print(
         f"campaign {campaign.id} started; run `postlive serve` or `postlive worker` to send {when}"
@@ -439,21 +442,19 @@ def campaign_list() -> None:
 @clean_errors
 def campaign_status(campaign_id: int) -> None:
     """Conversations per market and state, and delivery failures with reasons."""
-    from bot.db import session_scope
-    from bot.status import campaign_report
+    from bot.services import campaign_control
 
-    with session_scope(_database()) as session:
-        report = campaign_report(session, campaign_id)
-    console.print(report.render())
+    console.print(campaign_control.report(_database(), campaign_id).render())
 
 
 def _set_status(campaign_id: int, status: CampaignStatus) -> None:
-    from bot import campaigns
-    from bot.db import session_scope
+    from bot.services import campaign_control
+    from bot.services.actors import operator
 
     application = _app()
-    with session_scope(application.engine) as session:
-        campaign = campaigns.set_status(session, campaign_id, status, application.clock.now())
+    campaign = campaign_control.set_status(
+        application.engine, campaign_id, status, actor=operator(), now=application.clock.now()
+    )
     console.print(f"campaign {campaign.id}: {campaign.status}")
 
 

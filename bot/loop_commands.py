@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.services import theme_adoption
+from bot.services.actors import operator
+
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the `postlive` CLI."""
@@ -26,36 +29,21 @@ def register(app: typer.Typer) -> None:
 
 
 def _loop(theme_id: int, message: str, by: str, console: Console) -> None:
-    from bot import loop
     from bot.cli import _app
-    from bot.db import session_scope
 
     application = _app()
-    with session_scope(application.engine) as session:
-        found = loop.theme(session, theme_id)
-        locales = {c.locale for c in loop.contributors(session, theme_id)}
-        texts = (found.label, found.loop_message or message)
-    # Translation is the CLI's job, not the core's: the core takes texts per locale.
-    from adapters.slack.translate import localize, translator_for
-
-    localized, notes = asyncio.run(
-        localize(
-            translator_for(application.settings),
-            locales,
-            texts,
-            application.settings.team_language,
-        )
-    )
-    with session_scope(application.engine) as session:
-        result = loop.adopt(
-            session,
+    result, notes = asyncio.run(
+        theme_adoption.adopt(
+            application.engine,
             application.flows,
             theme_id,
             message,
-            by=by,
+            actor=operator(by),
+            translator=application.translator,
+            team_language=application.settings.team_language,
             now=application.clock.now(),
-            localized=localized,
         )
+    )
     console.print(result.summary(), highlight=False, soft_wrap=True)
     for note in notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)

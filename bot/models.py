@@ -171,6 +171,9 @@ class Answer(SQLModel, table=True):
     alert_status: str | None = Field(default=None, max_length=16)
     #: Where the alert was posted (Slack channel:ts), so buttons can update it.
     alert_ref: str | None = Field(default=None, max_length=64)
+    #: When a poster took the alert to post it (its lease); a lease older than the TTL
+    #: belongs to a poster that died, and the alert is taken again.
+    alert_claimed_at: datetime | None = _ts()
 
 
 class Coupon(SQLModel, table=True):
@@ -296,3 +299,19 @@ class SlackQuote(SQLModel, table=True):
     erase_due_at: datetime | None = _ts()
     erased_at: datetime | None = _ts()
     attempts: int = 0
+
+
+class ActionClaim(SQLModel, table=True):
+    """A team action that must happen once, whoever delivers it: a plan's Start click
+    (`plan:{nonce}`), a reply written in one form (`alert-reply:{answer}:{nonce}`). The
+    key is the primary key, so two app instances, a restart or a replayed signed request
+    cannot claim it twice; the claim is written in the transaction that does the work."""
+
+    __tablename__ = "action_claim"
+
+    key: str = Field(primary_key=True, max_length=128)
+    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    #: What the claim produced (a campaign id, an outbox key), to tell a second click.
+    outcome: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = _ts()

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from bot.bootstrap import build
-from bot.db import session_scope
-from bot.errors import NotFound
+from bot.services import privacy
+from bot.services.actors import operator
 from bot.settings import Settings
 
 console = Console()
@@ -38,27 +38,26 @@ def register(app: typer.Typer) -> None:
         """Erase a customer's personal data (number, name, words, photos, Slack quotes);
         keep the anonymous figures."""
         from bot.db import checkpoint_wal
-        from bot.privacy import find_contacts, forget, read_address
 
         application = build(Settings())
-        with session_scope(application.engine) as session:
-            contacts = find_contacts(session, address, country)
-            if not contacts:
-                hints = read_address(address, country).hints
-                raise NotFound("contact", address + (f" ({hints[0]})" if hints else ""))
-            for contact in contacts:
-                report = forget(
-                    session, contact, application.clock.now(), application.settings.media_dir
-                )
-                console.print(
-                    f"forgot contact {contact.id} ({contact.channel}): "
-                    f"{report.answers_scrubbed} answers scrubbed, "
-                    f"{report.events_deleted} webhook events and "
-                    f"{report.messages_scrubbed} messages erased, "
-                    f"{report.files_deleted} files deleted, "
-                    f"{report.cache_entries_deleted} analysis cache entries deleted, "
-                    f"{report.slack_messages_due} Slack messages to edit"
-                )
+        done = privacy.forget(
+            application.engine,
+            address,
+            actor=operator(),
+            now=application.clock.now(),
+            country=country,
+            media_dir=application.settings.media_dir,
+        )
+        for contact_id, channel, report in done:
+            console.print(
+                f"forgot contact {contact_id} ({channel}): "
+                f"{report.answers_scrubbed} answers scrubbed, "
+                f"{report.events_deleted} webhook events and "
+                f"{report.messages_scrubbed} messages erased, "
+                f"{report.files_deleted} files deleted, "
+                f"{report.cache_entries_deleted} analysis cache entries deleted, "
+                f"{report.slack_messages_due} Slack messages to edit"
+            )
         checkpoint_wal(application.engine)  # old row versions leave SQLite's -wal file
         if application.settings.slack_enabled:
             import asyncio
@@ -76,13 +75,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
     ) -> None:
         """Export a campaign's answers for the team (one row per answer)."""
-        from bot.export import export_answers
-
         if format not in ("csv", "jsonl"):
             raise typer.BadParameter("format must be csv or jsonl", param_hint="--format")
         chosen: Literal["csv", "jsonl"] = "csv" if format == "csv" else "jsonl"
         application = build(Settings())
-        with session_scope(application.engine) as session:
-            count = export_answers(session, campaign_id, chosen, out)
+        count = privacy.export(application.engine, campaign_id, chosen, out, actor=operator())
         if out is not None:
             console.print(f"{count} answers written to {out}")

@@ -92,7 +92,6 @@ def cron(
 def standard_jobs(app: App) -> list[JobSpec]:
     """The jobs every deployment runs, in the order `worker.tick` runs them. Add one with
     one line here; a job may be a plain or an async function."""
-    import adapters
     from bot.analysis.runner import analyze_pending_logged
 
     return [
@@ -105,8 +104,9 @@ def standard_jobs(app: App) -> list[JobSpec]:
         every("analysis", lambda: analyze_pending_logged(app), minutes=1),
         every("retention", lambda: purge_expired_data(app), hours=6),
         every("erasure", lambda: finish_erasures(app), minutes=1),
-        # The team's side (Slack): alerts, daily and final digests (adapters.jobs).
-        *adapters.jobs(app),
+        # The team's side (Slack): alerts, daily and final digests (registered by the
+        # composition root from adapters.jobs).
+        *app.adapter_jobs(app),
     ]
 
 

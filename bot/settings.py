@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     slack_digest_channel: str | None = None
     slack_alert_channel: str | None = None
     slack_admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Slack users who may reply to customers, acknowledge alerts and review answers.
+    slack_agent_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
     slack_api_url: str = "https://slack.com/api/"
 
     openai_api_key: SecretStr | None = None
@@ -93,7 +95,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in parts if part.strip()]
         return value
 
-    @field_validator("slack_admin_users", mode="before")
+    @field_validator("slack_admin_users", "slack_agent_users", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -75,9 +75,7 @@ def create_app(app: App, *, run_worker: bool = False) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
-    import adapters
-
-    routes.extend(adapters.routes(app))
+    routes.extend(app.adapter_routes(app))
 
     @contextlib.asynccontextmanager
     async def lifespan(_web: Starlette) -> AsyncIterator[None]:

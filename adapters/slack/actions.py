@@ -14,14 +14,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import alert_handling, alerts, plans, review, views
+from adapters.slack import alerts, plans, review, views
 from adapters.slack.blocks import escape, section
 from adapters.slack.digest_blocks import ADOPT, ADOPTED
 from adapters.slack.team import SlackTeam
-from bot import loop
-from bot.db import session_scope
 from bot.errors import PostliveError
 from bot.ratelimit import planning_rates
+from bot.services import alert_handling, theme_adoption
+from bot.services import review as reviewing
+from bot.services.actors import NotAllowed, Role, require
+from bot.services.campaign_control import AlreadyStarted
 
 log = logging.getLogger(__name__)
 Handler = Callable[[SlackTeam, dict[str, Any], AsyncRespond, AsyncWebClient], Awaitable[None]]
@@ -54,6 +56,10 @@ def register(team: SlackTeam, bolt: AsyncApp) -> None:
                 await ack()
                 try:
                     await handler(team, body, respond, client)
+                except NotAllowed as exc:
+                    await _private(respond, team.refusal(exc))
+                except AlreadyStarted as exc:
+                    await _private(respond, str(exc))
                 except PostliveError as exc:
                     await _private(respond, f"⚠️ {exc}")
                 except Exception:  # noqa: BLE001 - the clicker gets a line, the log a trace
@@ -77,21 +83,14 @@ async def _plan_start(
     team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
 ) -> None:
     user = _user(body)
-    if not team.is_admin(user):
-        await _private(respond, team.refusal("start campaigns"))
-        return
     spec = plans.PlanSpec.from_value(str(_action(body).get("value", "")))
-    if spec.nonce in team.used_plans:
-        await _private(respond, "This plan was started already.")
-        return
-    team.used_plans.add(spec.nonce)
     campaign = await team.db(
         plans.start,
         team.app.engine,
         team.app.flows,
         spec,
         team.app.clock.now(),
-        user,
+        team.actor(user),
         planning_rates(team.settings),
     )
     text = (
@@ -117,7 +116,9 @@ async def _alert_ack(
     team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
 ) -> None:
     answer_id = _answer_id(body)
-    changed = await team.db(alert_handling.acknowledge, team, answer_id)
+    changed = await team.db(
+        alert_handling.acknowledge, team.app.engine, answer_id, actor=team.actor(_user(body))
+    )
     history = alerts.log_lines_of(body.get("message", {}).get("blocks", []))
     if changed:
         history.append(f"👀 acknowledged by <@{_user(body)}>")
@@ -128,14 +129,9 @@ async def _alert_reply(
     team: SlackTeam, body: dict[str, Any], _respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
     answer_id = _answer_id(body)
-
-    def load() -> alerts.AlertView | None:
-        with session_scope(team.app.engine) as session:
-            return alerts.load(session, answer_id)
-
-    view = await team.db(load)
-    if view is None:
-        raise PostliveError(f"answer {answer_id} no longer exists")
+    # Refused before the form opens: a viewer never writes a reply that cannot be sent.
+    require(team.actor(_user(body)), Role.AGENT, "reply to customers")
+    view = await team.db(alert_handling.view, team.app.engine, answer_id)
     history = alerts.log_lines_of(body.get("message", {}).get("blocks", []))
     await client.views_open(
         trigger_id=body["trigger_id"], view=views.reply_modal(view, _ref(body), history, team)
@@ -147,7 +143,9 @@ async def _alert_not_complaint(
 ) -> None:
     answer_id = _answer_id(body)
     user = _user(body)
-    category = await team.db(alert_handling.not_a_complaint, team, answer_id, user)
+    category = await team.db(
+        alert_handling.not_a_complaint, team.app.engine, answer_id, actor=team.actor(user)
+    )
     history = alerts.log_lines_of(body.get("message", {}).get("blocks", []))
     history.append(f"🙅 <@{user}>: not a complaint (now {category})")
     await alerts.refresh(team, answer_id, _ref(body), history)
@@ -157,7 +155,7 @@ async def _review_confirm(
     team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
 ) -> None:
     value = json.loads(str(_action(body).get("value", "{}")))
-    outcome = await team.db(review.decide, team, int(value["a"]), None, _user(body))
+    outcome = await _decide(team, int(value["a"]), None, _user(body))
     await _requeue(team, respond, value.get("c"), outcome)
 
 
@@ -166,8 +164,16 @@ async def _review_change(
 ) -> None:
     selected = (_action(body).get("selected_option") or {}).get("value", "")
     answer_id, category, scope = review.parse_choice(str(selected))
-    outcome = await team.db(review.decide, team, answer_id, category, _user(body))
+    outcome = await _decide(team, answer_id, category, _user(body))
     await _requeue(team, respond, scope, outcome)
+
+
+async def _decide(team: SlackTeam, answer_id: int, category: str | None, user: str) -> str:
+    decision = await team.db(
+        reviewing.decide, team.app.engine, answer_id, category, actor=team.actor(user)
+    )
+    again = " (it had been reviewed already)" if decision.again else ""
+    return f"<@{user}> {decision.outcome}{again}"
 
 
 async def _requeue(team: SlackTeam, respond: AsyncRespond, scope: int | None, outcome: str) -> None:
@@ -175,18 +181,11 @@ async def _requeue(team: SlackTeam, respond: AsyncRespond, scope: int | None, ou
     await respond(text=outcome, blocks=blocks, replace_original=True)
 
 
-def _theme(team: SlackTeam, theme_id: int) -> Any:
-    with session_scope(team.app.engine) as session:
-        return loop.theme(session, theme_id)
-
-
 async def _theme_adopt(
     team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
-    if not team.is_admin(_user(body)):
-        await _private(respond, team.refusal("close the loop with customers"))
-        return
-    theme = await team.db(_theme, team, _answer_id(body))
+    require(team.actor(_user(body)), Role.ADMIN, "close the loop with customers")
+    theme = await team.db(theme_adoption.theme, team.app.engine, _answer_id(body))
     if theme.adopted_at is not None:
         await _private(respond, f"Already adopted by {theme.adopted_by}: {theme.loop_message}")
         return
@@ -198,7 +197,7 @@ async def _theme_adopt(
 async def _theme_adopted(
     team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
 ) -> None:
-    theme = await team.db(_theme, team, _answer_id(body))
+    theme = await team.db(theme_adoption.theme, team.app.engine, _answer_id(body))
     when = theme.adopted_at.strftime("%Y-%m-%d") if theme.adopted_at else "?"
     await _private(
         respond,

@@ -1,4 +1,5 @@
-"""Closing the loop from Slack: a theme marked adopted, its contributors told (bot.loop).
+"""Closing the loop from Slack: a theme marked adopted, its contributors told
+(bot.services.theme_adoption); the thread report and the digest button are Slack's.
 
 The theme and what was done are written in the team's language; with a translator they
 reach each customer in theirs, without one they go out as written and the team is told.
@@ -12,45 +13,23 @@ from adapters.slack.blocks import Block, button, clip
 from adapters.slack.digest_blocks import ADOPTED
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
-from adapters.slack.translate import localize
 from bot import loop
-from bot.db import session_scope
-
-
-def _texts(team: SlackTeam, theme_id: int, message: str) -> tuple[set[str], tuple[str, str]]:
-    with session_scope(team.app.engine) as session:
-        found = loop.theme(session, theme_id)
-        locales = {c.locale for c in loop.contributors(session, theme_id)}
-        # An adopted theme keeps its first message: that is what customers were told.
-        return locales, (found.label, found.loop_message or message)
-
-
-def _adopt(
-    team: SlackTeam,
-    theme_id: int,
-    message: str,
-    user: str,
-    localized: dict[str, tuple[str, str]],
-) -> loop.LoopResult:
-    with session_scope(team.app.engine) as session:
-        return loop.adopt(
-            session,
-            team.app.flows,
-            theme_id,
-            message,
-            by=f"slack:{user}",
-            now=team.app.clock.now(),
-            localized=localized,
-        )
+from bot.services import theme_adoption
 
 
 async def adopt_theme(
     team: SlackTeam, theme_id: int, message: str, user: str
 ) -> tuple[loop.LoopResult, list[str]]:
-    locales, texts = await team.db(_texts, team, theme_id, message)
-    localized, notes = await localize(team.translator, locales, texts, team.settings.team_language)
-    result = await team.db(_adopt, team, theme_id, message, user, localized)
-    return result, notes
+    return await theme_adoption.adopt(
+        team.app.engine,
+        team.app.flows,
+        theme_id,
+        message,
+        actor=team.actor(user),
+        translator=team.translator,
+        team_language=team.settings.team_language,
+        now=team.app.clock.now(),
+    )
 
 
 def report(result: loop.LoopResult, notes: list[str], user: str) -> str:

@@ -1,26 +1,21 @@
 """Urgent complaints, posted at once to SLACK_ALERT_CHANNEL with what the team can do:
 acknowledge, reply to the customer (in their language), or say it is not a complaint.
 
-An answer the analysis marked `alert_status="open"` is claimed (its `alert_ref` set to
-a dated claim) before it is posted, so two workers never post it twice, and a claim left
-by a crashed worker is taken again after a few minutes.
+An answer the analysis marked `alert_status="open"` is leased (bot.services.alert_handling
+.claim_for_posting) before it is posted, so two workers never post it twice, and a lease
+left by a crashed worker is taken again after a few minutes.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
 
 from adapters.slack.blocks import Block, actions, button, context, escape, section
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
-from bot.db import session_scope
-from bot.models import Answer, Campaign, Contact, Conversation
+from bot.services import alert_handling
+from bot.services.alert_handling import AlertView
 
 log = logging.getLogger(__name__)
 
@@ -28,27 +23,6 @@ ACK = "alert_ack"
 REPLY = "alert_reply"
 NOT_COMPLAINT = "alert_not_complaint"
 LOG_BLOCK = "alert-log"
-CLAIM = "claim:"
-CLAIM_TTL = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class AlertView:
-    answer: Answer
-    conversation: Conversation
-    contact: Contact
-    campaign: Campaign
-
-
-def load(session: Session, answer_id: int) -> AlertView | None:
-    row = session.exec(
-        select(Answer, Conversation, Contact, Campaign)
-        .join(Conversation, col(Conversation.id) == Answer.conversation_id)
-        .join(Contact, col(Contact.id) == Conversation.contact_id)
-        .join(Campaign, col(Campaign.id) == Conversation.campaign_id)
-        .where(col(Answer.id) == answer_id)
-    ).first()
-    return AlertView(*row) if row else None
 
 
 def masked(address: str) -> str:
@@ -100,76 +74,33 @@ def log_lines_of(message_blocks: list[Block]) -> list[str]:
     return []
 
 
-def _claim(team: SlackTeam, now: datetime, limit: int) -> list[int]:
-    stale = CLAIM + (now - CLAIM_TTL).strftime("%Y%m%dT%H%M%S")
-    with session_scope(team.app.engine) as session:
-        ids = session.exec(
-            select(Answer.id)
-            .where(
-                Answer.alert_status == "open",
-                or_(
-                    col(Answer.alert_ref).is_(None),
-                    # A claim older than CLAIM_TTL: its worker died before posting.
-                    col(Answer.alert_ref).startswith(CLAIM) & (col(Answer.alert_ref) < stale),
-                ),
-            )
-            .order_by(col(Answer.id))
-            .limit(limit)
-        ).all()
-        mine = CLAIM + now.strftime("%Y%m%dT%H%M%S")
-        won = []
-        for answer_id in ids:
-            taken = session.execute(
-                update(Answer)
-                .where(
-                    col(Answer.id) == answer_id,
-                    Answer.alert_status == "open",
-                    or_(
-                        col(Answer.alert_ref).is_(None),
-                        col(Answer.alert_ref).startswith(CLAIM) & (col(Answer.alert_ref) < stale),
-                    ),
-                )
-                .values(alert_ref=mine)
-            ).rowcount
-            if taken:
-                won.append(answer_id)
-    return [i for i in won if i is not None]
-
-
-def _load(team: SlackTeam, answer_id: int) -> AlertView | None:
-    with session_scope(team.app.engine) as session:
-        return load(session, answer_id)
-
-
-def _set_ref(team: SlackTeam, answer_id: int, ref: str | None) -> None:
-    with session_scope(team.app.engine) as session:
-        session.execute(update(Answer).where(col(Answer.id) == answer_id).values(alert_ref=ref))
-
-
 async def post_pending(team: SlackTeam, limit: int = 50) -> int:
     channel = team.settings.slack_alert_channel
     if not channel:
         return 0
     posted = 0
-    for answer_id in await team.db(_claim, team, team.app.clock.now(), limit):
-        view = await team.db(_load, team, answer_id)
+    engine = team.app.engine
+    for answer_id in await team.db(
+        alert_handling.claim_for_posting, engine, team.app.clock.now(), limit
+    ):
+        view = await team.db(alert_handling.find, engine, answer_id)
         if view is None:
             continue
         try:
             message = await team.poster.post(channel, alert_blocks(view, team.language, []))
         except Exception:
-            await team.db(_set_ref, team, answer_id, None)  # let the next round try again
+            await team.db(alert_handling.posted, engine, answer_id, None)  # next round retries
             log.exception("alert for answer %s could not be posted", answer_id)
             continue
-        await team.db(_set_ref, team, answer_id, message.ref)
+        await team.db(alert_handling.posted, engine, answer_id, message.ref)
         posted += 1
     return posted
 
 
 async def refresh(team: SlackTeam, answer_id: int, ref: str | None, extra: list[str]) -> None:
     """Re-render the alert message from the database, its log lines plus `extra`."""
-    view = await team.db(_load, team, answer_id)
+    view = await team.db(alert_handling.find, team.app.engine, answer_id)
     target = ref or (view.answer.alert_ref if view else None)
-    if view is None or not target or target.startswith(CLAIM):
+    if view is None or not target:
         return
     await team.poster.update(Posted.parse(target), alert_blocks(view, team.language, extra))

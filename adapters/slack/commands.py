@@ -1,7 +1,8 @@
 """`/postlive` in Slack: the CLI's words (start, status, pause, resume, stop, digest, loop,
 coupons, review, help). Every listener acks first, within Slack's 3 seconds, and does
 the slow work after, answering through the command's response_url. Only
-SLACK_ADMIN_USERS change campaigns; anyone else is refused and nothing happens.
+SLACK_ADMIN_USERS change campaigns (checked by the services, bot.services.actors);
+anyone else is refused and nothing happens.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from adapters.slack import adopt, digests, review, status, views
 from adapters.slack.plans import PlanSpec, UsageError, make_plan, parse_time, plan_blocks
 from adapters.slack.poster import SlackError
 from adapters.slack.team import SlackTeam
-from bot import campaigns, coupons
-from bot.db import session_scope
 from bot.errors import PostliveError
 from bot.models import CampaignStatus
+from bot.services import campaign_control
+from bot.services.actors import NotAllowed, Role, require
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ HELP = """*postlive* — post-live surveys, digests and alerts
 `/postlive coupons POOL` — codes left in a pool
 `/postlive review [ID]` — answers awaiting a human decision
 `/postlive help` — this text
-Starting, steering and closing the loop are for SLACK_ADMIN_USERS."""
+Starting, steering and closing the loop are for SLACK_ADMIN_USERS; replying to customers,
+acknowledging alerts and review decisions for SLACK_AGENT_USERS (and admins)."""
 
 #: Subcommands that change something for customers: admins only.
 CHANGES = {
@@ -122,11 +124,17 @@ async def dispatch(call: Call) -> None:
     if handler is None:
         await call.ack(f"❓ Unknown subcommand `{sub[:40]}`.\n{HELP}")
         return
-    if sub in CHANGES and not call.team.is_admin(call.user):
-        await call.ack(call.team.refusal(CHANGES[sub]))
+    try:
+        if sub in CHANGES:
+            # Refused before anything is acked or planned; the services check again.
+            require(call.team.actor(call.user), Role.ADMIN, CHANGES[sub])
+    except NotAllowed as exc:
+        await call.ack(call.team.refusal(exc))
         return
     try:
         await handler(call)
+    except NotAllowed as exc:
+        await _say(call, call.team.refusal(exc))
     except UsageError as exc:
         await _say(call, f"❓ {exc}")
     except PostliveError as exc:
@@ -184,13 +192,15 @@ def _steer(new: CampaignStatus, verb: str) -> Callable[[Call], Awaitable[None]]:
         campaign_id = _number(call.args, "the campaign id", f"{verb} 12")
         await call.ack()
         team = call.team
-
-        def change() -> str:
-            with session_scope(team.app.engine) as session:
-                c = campaigns.set_status(session, campaign_id, new, team.app.clock.now())
-                return f"campaign {c.id} ({c.show}) is now *{c.status}*"
-
-        text = await team.db(change)
+        c = await team.db(
+            campaign_control.set_status,
+            team.app.engine,
+            campaign_id,
+            new,
+            actor=team.actor(call.user),
+            now=team.app.clock.now(),
+        )
+        text = f"campaign {c.id} ({c.show}) is now *{c.status}*"
         await call.respond(text=f"<@{call.user}>: {text}", response_type="in_channel")
 
     return steer
@@ -231,12 +241,8 @@ async def _coupons(call: Call) -> None:
         raise UsageError("name the pool: `/postlive coupons post-live`")
     pool = call.args[0]
     await call.ack()
-
-    def stock() -> tuple[int, int]:
-        with session_scope(call.team.app.engine) as session:
-            return coupons.stock(session, pool)
-
-    free, assigned = await call.team.db(stock)
+    stock = await call.team.db(campaign_control.coupon_stock, call.team.app.engine, pool)
+    free, assigned = stock.free, stock.assigned
     lang = call.team.language
     warning = " ⚠️ empty: completions will be owed a code" if not free else ""
     counts = f"*{lang.number(free)}* free, {lang.number(assigned)} assigned"

@@ -1,5 +1,6 @@
 """A campaign's plan in Slack: what will happen, shown before anything is sent, with
-Start / Cancel buttons; Start creates it exactly as planned (bot.campaigns.start)."""
+Start / Cancel buttons; Start creates it exactly as planned, once per plan nonce
+(bot.services.campaign_control.start)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from adapters.slack.blocks import (
     Block,
@@ -24,18 +24,17 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.labels import TeamLanguage
 from bot import campaigns
-from bot.db import session_scope
-from bot.errors import NotFound, PostliveError
 from bot.flows import Flow
-from bot.models import AudienceMember, Campaign
+from bot.models import Campaign
+from bot.services import campaign_control
+from bot.services.actors import Actor
+from bot.services.campaign_control import UsageError
 from bot.windows import zone
 
 START = "plan_start"
 CANCEL = "plan_cancel"
 
-
-class UsageError(PostliveError):
-    """A command the team typed that cannot be read; the message says how to write it."""
+__all__ = ["UsageError", "PlanSpec", "make_plan", "start", "plan_blocks", "parse_time"]
 
 
 @dataclass(frozen=True)
@@ -88,32 +87,12 @@ def parse_time(text: str, team_timezone: str) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def check(flows: Mapping[str, Flow], spec: PlanSpec) -> Flow:
-    if spec.flow not in flows:
-        known = ", ".join(sorted(flows)) or "none"
-        raise UsageError(f"no survey flow `{spec.flow}` (known: {known})")
-    return flows[spec.flow]
-
-
 def make_plan(
     engine: Engine, flows: Mapping[str, Flow], spec: PlanSpec, now: datetime
 ) -> campaigns.Plan:
-    flow = check(flows, spec)
-    with session_scope(engine) as session:
-        if not session.exec(
-            select(AudienceMember.tag).where(AudienceMember.tag == spec.audience)
-        ).first():
-            raise UsageError(
-                f"no audience tagged `{spec.audience}`: import one with "
-                f"`postlive audience import FILE.csv --tag {spec.audience}`"
-            )
-        return campaigns.plan(
-            session,
-            flow,
-            spec.audience,
-            spec.starts_at(now),
-            spec.pool,
-        )
+    return campaign_control.plan(
+        engine, flows, spec.flow, spec.audience, spec.starts_at(now), spec.pool
+    )
 
 
 def start(
@@ -121,25 +100,23 @@ def start(
     flows: Mapping[str, Flow],
     spec: PlanSpec,
     now: datetime,
-    user: str,
+    actor: Actor,
     rates: Mapping[str, float] | None = None,
 ) -> Campaign:
-    flow = check(flows, spec)
-    with session_scope(engine) as session:
-        try:
-            return campaigns.start(
-                session,
-                flow,
-                spec.audience,
-                spec.starts_at(now),
-                now,
-                coupon_pool=spec.pool,
-                show=spec.show,
-                created_by=f"slack:{user}"[:64],
-                rates=rates,
-            )
-        except NotFound as exc:
-            raise UsageError(str(exc)) from exc
+    """Start the plan behind a Start button: once per plan nonce, whoever clicks where."""
+    return campaign_control.start(
+        engine,
+        flows,
+        spec.flow,
+        spec.audience,
+        pool=spec.pool,
+        at=spec.starts_at(now),
+        now=now,
+        actor=actor,
+        nonce=spec.nonce or None,
+        show=spec.show,
+        rates=rates,
+    )
 
 
 def plan_blocks(plan: campaigns.Plan, spec: PlanSpec, team: TeamLanguage) -> list[Block]:

@@ -5,10 +5,6 @@ and theme figures and counts them as "awaiting review"."""
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from adapters.slack.blocks import (
     Block,
@@ -24,10 +20,9 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.team import SlackTeam
-from bot.db import session_scope
-from bot.digest import CATEGORIES, PENDING
-from bot.errors import NotFound
-from bot.models import Answer, Conversation
+from bot.digest import CATEGORIES
+from bot.models import Answer
+from bot.services import review as reviewing
 
 CONFIRM = "review_confirm"
 CHANGE = "review_category"
@@ -37,23 +32,8 @@ PAGE = 10
 
 def queue_blocks(team: SlackTeam, campaign_id: int | None, note: str = "") -> list[Block]:
     lang = team.language
-    with session_scope(team.app.engine) as session:
-        where: list[Any] = [Answer.review_status == PENDING]
-        if campaign_id is not None:
-            where.append(Conversation.campaign_id == campaign_id)
-        waiting = session.exec(
-            select(func.count())
-            .select_from(Answer)
-            .join(Conversation, col(Conversation.id) == Answer.conversation_id)
-            .where(*where)
-        ).one()
-        rows = session.exec(
-            select(Answer, Conversation.market, Conversation.campaign_id)
-            .join(Conversation, col(Conversation.id) == Answer.conversation_id)
-            .where(*where)
-            .order_by(col(Answer.id))
-            .limit(PAGE)
-        ).all()
+    found = reviewing.queue(team.app.engine, campaign_id, PAGE)
+    waiting, rows = found.waiting, found.rows
     scope = f"campaign #{campaign_id}" if campaign_id is not None else "all campaigns"
     blocks: list[Block] = [header(f"Review queue · {scope}")]
     if note:
@@ -94,30 +74,6 @@ def answer_blocks(
             block_id=f"review:{answer.id}",
         ),
     ]
-
-
-def decide(team: SlackTeam, answer_id: int, category: str | None, user: str) -> str:
-    """Store a reviewer's decision: confirmed as is, or corrected to `category`."""
-    if category is not None and category not in CATEGORIES:
-        raise NotFound("category", category)
-    with session_scope(team.app.engine) as session:
-        answer = session.get(Answer, answer_id)
-        if answer is None:
-            raise NotFound("answer", answer_id)
-        before = answer.review_status
-        if category is None or category == answer.category:
-            answer.review_status = "confirmed"
-            outcome = f"confirmed answer {answer_id} as {answer.category or 'uncategorized'}"
-        else:
-            outcome = f"changed answer {answer_id}: {answer.category or '?'} → {category}"
-            answer.category = category
-            answer.review_status = "corrected"
-        answer.review_reason = f"{answer.review_reason or ''} · reviewed by {user}".strip(" ·")[
-            :200
-        ]
-        session.add(answer)
-    again = " (it had been reviewed already)" if before not in (PENDING, None) else ""
-    return f"<@{user}> {outcome}{again}"
 
 
 def parse_choice(value: str) -> tuple[int, str, int | None]:

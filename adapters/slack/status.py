@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from adapters.slack.blocks import Block, context, escape, header, paragraphs
 from adapters.slack.team import SlackTeam
-from bot.db import session_scope
-from bot.status import campaign_report
+from bot.services import campaign_control
 
 
 def status_blocks(team: SlackTeam, campaign_id: int) -> list[Block]:
     lang = team.language
-    with session_scope(team.app.engine) as session:
-        report = campaign_report(session, campaign_id)
+    report = campaign_control.report(team.app.engine, campaign_id)
     c = report.campaign
     blocks: list[Block] = [
         header(f"Campaign #{c.id} · {c.show} · {c.status}"),

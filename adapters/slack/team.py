@@ -1,7 +1,8 @@
 """The team's Slack, wired once per postlive App: Web API client, poster, bolt app.
 
-`team_for(app)` gives the same `SlackTeam` to the web routes, the worker hooks
-(`post_pending_alerts`, `post_due_digests`) and the CLI, so they share one rate limiter.
+The composition root (bot.bootstrap.build) builds one `SlackTeam` per App (`app.slack`);
+the web routes, the worker hooks (`post_pending_alerts`, `post_due_digests`) and the CLI
+share it, and so one rate limiter.
 Slow work runs after bolt's ack, in tasks this object tracks, so a test (or a graceful
 shutdown) can wait for it with `idle()`.
 """
@@ -12,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import weakref
 from collections.abc import AsyncIterator, Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,10 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import ChannelLimiter, Poster, web_client
-from adapters.slack.translate import Translator, translator_for
 from bot.db import session_scope
 from bot.errors import ConfigError
 from bot.models import InboundEvent
+from bot.services.actors import Actor, NotAllowed, Role, slack_actor
+from bot.translation import Translator
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_UNSET: Any = object()
 
 
 class SlackTeam:
@@ -46,7 +46,6 @@ class SlackTeam:
         app: App,
         *,
         min_interval: float = 1.0,
-        translator: Translator | None = _UNSET,
         rate_limit_retries: int = 3,
     ) -> None:
         settings = app.settings
@@ -60,11 +59,9 @@ class SlackTeam:
             rate_limit_retries=rate_limit_retries,
         )
         self.poster = Poster(self.client, ChannelLimiter(min_interval))
-        self.translator = translator_for(settings) if translator is _UNSET else translator
+        self.translator: Translator | None = app.translator
         self.language = TeamLanguage(settings.team_language)
         self._inflight: set[asyncio.Task[Any]] = set()
-        #: Plans already started from a button: a double click starts one campaign.
-        self.used_plans: set[str] = set()
         #: Digest messages whose theme buttons may need "Adopted ✓" (channel:ts -> blocks).
         self.digest_messages: dict[str, list[dict[str, Any]]] = {}
 
@@ -76,13 +73,16 @@ class SlackTeam:
 
     # -- who may do what -----------------------------------------------------------------
 
-    def is_admin(self, user_id: str | None) -> bool:
-        return bool(user_id) and user_id in self.settings.slack_admin_users
+    def actor(self, user_id: str | None) -> Actor:
+        """The Slack user as the services see them: admin, agent or viewer."""
+        return slack_actor(
+            user_id or "", self.settings.slack_admin_users, self.settings.slack_agent_users
+        )
 
-    def refusal(self, what: str) -> str:
-        if not self.settings.slack_admin_users:
-            return f"⛔ Nobody may {what} from Slack yet: SLACK_ADMIN_USERS is empty."
-        return f"⛔ Only postlive admins (SLACK_ADMIN_USERS) may {what}. Nothing was changed."
+    def refusal(self, exc: NotAllowed) -> str:
+        if exc.needed == Role.ADMIN and not self.settings.slack_admin_users:
+            return f"⛔ Nobody may {exc.what} from Slack yet: SLACK_ADMIN_USERS is empty."
+        return str(exc)
 
     # -- running work ----------------------------------------------------------------------
 
@@ -198,23 +198,6 @@ def first_delivery(app: App, event_id: str) -> bool:
     return True
 
 
-_teams: dict[int, tuple[weakref.ref[Any], SlackTeam]] = {}
-
-
-def install(app: App, **options: Any) -> SlackTeam:
-    """Build this App's Slack team with explicit options (tests: a short limiter interval)."""
-    team = SlackTeam(app, **options)
-    for key in [k for k, (ref, _) in _teams.items() if ref() is None]:
-        del _teams[key]  # Apps that are gone (tests build many)
-    _teams[id(app)] = (weakref.ref(app), team)
-    return team
-
-
 def team_for(app: App) -> SlackTeam | None:
-    """This App's Slack team, built on first use; None when Slack is not configured."""
-    entry = _teams.get(id(app))
-    if entry is not None and entry[0]() is app:
-        return entry[1]
-    if app.settings.slack_bot_token is None:
-        return None
-    return install(app)
+    """The App's Slack team (built by the composition root); None without Slack."""
+    return app.slack

@@ -1,6 +1,6 @@
-"""Putting the team's words into the customer's language (alert replies, loop messages).
+"""The OpenAI implementation of `bot.translation.Translator` (alert replies, loop messages).
 
-`Translator` is the port; `OpenAITranslator` the implementation used when OPENAI_API_KEY
+`OpenAITranslator` is the implementation used when OPENAI_API_KEY
 is set. Without a key there is no translator at all (`translator_for` returns None) and
 callers send the team's text unchanged and say so: a fake translation is never made up.
 """
@@ -10,29 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from bot.errors import PostliveError
 from bot.resources import prompts_dir
 from bot.settings import Settings
+from bot.translation import TranslationError, Translator
 
 PROMPT = "translate_reply.md"
-UNTRANSLATED_NOTE = "sent untranslated: no OpenAI key"
-
-
-class Translator(Protocol):
-    async def translate(self, text: str, target_locale: str) -> str:
-        """`text` in the language of `target_locale` (BCP 47, e.g. "pt-BR")."""
-        ...
-
-
-class TranslationError(PostliveError):
-    def __init__(self, target_locale: str, reason: str) -> None:
-        self.target_locale, self.reason = target_locale, reason
-        super().__init__(f"could not translate into {target_locale}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -104,36 +90,3 @@ def translator_for(settings: Settings) -> Translator | None:
     return OpenAITranslator(
         settings.openai_api_key.get_secret_value(), settings.openai_model, settings.openai_base_url
     )
-
-
-def same_language(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and a.split("-")[0].lower() == b.split("-")[0].lower()  # type: ignore[union-attr]
-
-
-async def localize(
-    translator: Translator | None,
-    locales: set[str],
-    texts: tuple[str, str],
-    team_language: str,
-) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """`texts` (e.g. a theme and what was done) per locale, and notes for the team.
-
-    Without a translator, or when one locale fails, the team's words go out unchanged
-    and a note says so; they are never dropped or invented.
-    """
-    if translator is None:
-        foreign = sorted(loc for loc in locales if not same_language(loc, team_language))
-        return {}, [f"{UNTRANSLATED_NOTE} ({', '.join(foreign)})"] if foreign else []
-    done: dict[str, tuple[str, str]] = {}
-    notes: list[str] = []
-    for locale in sorted(locales):
-        if same_language(locale, team_language):
-            continue
-        try:
-            first = await translator.translate(texts[0], locale)
-            second = await translator.translate(texts[1], locale)
-        except TranslationError as exc:
-            notes.append(f"sent untranslated to {locale}: {exc.reason}")
-            continue
-        done[locale] = (first, second)
-    return done, notes

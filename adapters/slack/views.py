@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlmodel import select
 
-from adapters.slack import adopt, alert_handling, alerts
+from adapters.slack import adopt, alerts
 from adapters.slack.blocks import Block, clip, context, escape, mrkdwn, plain, section
 from adapters.slack.plans import PlanSpec, UsageError, make_plan, plan_blocks
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
-from bot.db import session_scope
-from bot.models import AudienceMember
+from bot.services import alert_handling, campaign_control
+from bot.services.actors import NotAllowed, Role, require
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def start_modal(team: SlackTeam, channel: str | None, response_url: str | None) 
 
 
 def reply_modal(
-    view: alerts.AlertView, ref: str | None, log_lines: list[str], team: SlackTeam
+    view: alert_handling.AlertView, ref: str | None, log_lines: list[str], team: SlackTeam
 ) -> dict[str, Any]:
     a = view.answer
     target = team.language.language(view.conversation.locale)
@@ -103,7 +103,8 @@ def reply_modal(
         context(how),
         _input("reply", "Your reply", _text_input(True, alert_handling.MAX_REPLY)),
     ]
-    meta = {"a": a.id, "ref": ref, "log": log_lines[-5:]}
+    # "k": this form's key; the reply it sends is queued once, however often it arrives.
+    meta = {"a": a.id, "ref": ref, "log": log_lines[-5:], "k": uuid.uuid4().hex}
     return _modal(REPLY, "Reply to customer", "Send", blocks, meta)
 
 
@@ -132,10 +133,13 @@ def _value(view: dict[str, Any], block: str) -> Any:
     return element.get("value")
 
 
-def _audience_exists(team: SlackTeam, tag: str) -> bool:
-    with session_scope(team.app.engine) as session:
-        found = select(AudienceMember.tag).where(AudienceMember.tag == tag)
-        return session.exec(found).first() is not None
+def _refused(team: SlackTeam, user: str, needed: Role, what: str) -> str | None:
+    """The refusal to show in the form, or None when the user's role allows it."""
+    try:
+        require(team.actor(user), needed, what)
+    except NotAllowed as exc:
+        return team.refusal(exc)
+    return None
 
 
 def register(team: SlackTeam, bolt: AsyncApp) -> None:
@@ -159,11 +163,12 @@ async def _start_submitted(
     team: SlackTeam, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     user = body["user"]["id"]
-    if not team.is_admin(user):
-        await ack(response_action="errors", errors={"audience": team.refusal("start campaigns")})
+    refused = _refused(team, user, Role.ADMIN, "start campaigns")
+    if refused:
+        await ack(response_action="errors", errors={"audience": refused})
         return
     audience = str(_value(view, "audience") or "").strip()
-    if not await team.db(_audience_exists, team, audience):
+    if not await team.db(campaign_control.audience_exists, team.app.engine, audience):
         await ack(
             response_action="errors", errors={"audience": f"No contacts tagged {audience!r}."}
         )
@@ -194,15 +199,33 @@ async def _start_submitted(
 async def _reply_submitted(
     team: SlackTeam, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
+    user = body["user"]["id"]
+    refused = _refused(team, user, Role.AGENT, "reply to customers")
+    if refused:
+        await ack(response_action="errors", errors={"reply": refused})
+        return
     text = str(_value(view, "reply") or "").strip()
     if not text:
         await ack(response_action="errors", errors={"reply": "Write the reply first."})
         return
     await ack()
-    user = body["user"]["id"]
     meta = json.loads(view.get("private_metadata") or "{}")
     answer_id = int(meta["a"])
-    outcome = await alert_handling.reply(team, answer_id, text, user)
+    try:
+        outcome = await alert_handling.reply(
+            team.app.engine,
+            answer_id,
+            text,
+            actor=team.actor(user),
+            # The form's own key: a replayed or twice-delivered submission sends once.
+            nonce=str(meta.get("k") or ""),
+            translator=team.translator,
+            team_language=team.settings.team_language,
+            now=team.app.clock.now(),
+        )
+    except alert_handling.ReplyAlreadySent:
+        log.info("reply form for answer %s submitted again: not sent twice", answer_id)
+        return
     if outcome.queued:
         line = f"↩️ <@{user}> replied: “{clip(escape(text), 300)}”"
         if outcome.text != text:
@@ -218,8 +241,9 @@ async def _adopt_submitted(
     team: SlackTeam, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     user = body["user"]["id"]
-    if not team.is_admin(user):
-        await ack(response_action="errors", errors={"message": team.refusal("close the loop")})
+    refused = _refused(team, user, Role.ADMIN, "close the loop")
+    if refused:
+        await ack(response_action="errors", errors={"message": refused})
         return
     message = str(_value(view, "message") or "").strip()
     if not message:

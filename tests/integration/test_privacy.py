@@ -151,10 +151,26 @@ def test_a_customer_who_asks_to_delete_their_data_is_asked_then_forgotten_on_yes
     assert answer.value == "4"  # the anonymous rating still counts
 
 
+def test_a_negated_request_is_not_asked_about_and_erases_nothing(
+    app: App, simulator: SimulatorChannel
+) -> None:
+    from bot.phrases import phrase
+
+    add_contact(app, ALICE, locale="en-US")
+    start_campaign(app)
+    say(app, ALICE, "5")
+    say(app, ALICE, "Please don't delete my data, I want my coupon")
+    texts = [m.text for m in simulator.transcripts[ALICE]]
+    assert phrase("forget_ask", "en-US", shop="Luna Live Shop") not in texts
+    say(app, ALICE, "yes")
+    with session_scope(app.engine) as session:
+        (contact,) = find_contacts(session, ALICE)
+        assert contact.forgotten_at is None
+
+
 @pytest.mark.parametrize(
     ("locale", "request_text", "reply"),
     [
-        ("en-US", "Please don't delete my data, I want my coupon", "where is my coupon?"),
         ("en-US", "delete my data", "no"),
         ("de", "Bitte löschen Sie meine Daten", "nein, doch nicht"),
         ("ja", "データを削除してください", "いいえ"),

@@ -1,7 +1,7 @@
 """erasure: pending erasure requests, Slack messages that quote a customer
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.slack.team import SlackTeam, install
+from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.settings import Settings
 from bot.web import create_app
 from tests.integration.slack.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import ALERTS, DIGESTS, SIGNING_SECRET, FakeSlack
-from tests.integration.slack.support import ADMIN, SlackClient
+from tests.integration.slack.support import ADMIN, AGENT, SlackClient
 
 
 @pytest.fixture
@@ -45,14 +45,17 @@ def settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
             "slack_digest_channel": DIGESTS,
             "slack_alert_channel": ALERTS,
             "slack_admin_users": [ADMIN],
+            "slack_agent_users": [AGENT],
+            # Slack's pace is one message per second per channel; tests keep it, faster.
+            "slack_channel_mps": 100.0,
         }
     )
 
 
 @pytest.fixture
 def team(app: App) -> SlackTeam:
-    # Slack's pace is one message per second per channel; tests keep the limiter, faster.
-    return install(app, min_interval=0.01)
+    assert app.slack is not None
+    return app.slack
 
 
 @pytest.fixture

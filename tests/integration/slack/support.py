@@ -19,6 +19,7 @@ from tests.integration.slack.fake_openai import KEY, FakeOpenAI
 from tests.integration.slack.fake_slack import OPS, SIGNING_SECRET, FakeSlack
 
 ADMIN = "U0ADMIN"
+AGENT = "U0AGENT"
 STRANGER = "U0GUEST"
 _triggers = itertools.count(1)
 
@@ -117,24 +118,30 @@ class SlackClient:
         self, view: dict[str, Any], values: dict[str, dict[str, Any]], user: str = ADMIN
     ) -> httpx.Response:
         """Submit a modal the app opened, with `values` as block_id -> element state."""
-        state = {block: {"v": element} for block, element in values.items()}
-        return await self.interact(
-            {
-                "type": "view_submission",
-                "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
-                "team": {"id": "T0TEAM", "domain": "luna"},
-                "api_app_id": "A0POSTLIVE",
-                "trigger_id": f"{next(_triggers)}.3.ghi",
-                "view": {
-                    "id": "V0000001",
-                    "type": "modal",
-                    "callback_id": view["callback_id"],
-                    "private_metadata": view.get("private_metadata", ""),
-                    "state": {"values": state},
-                    "blocks": view.get("blocks", []),
-                },
-            }
-        )
+        body = submission(view, values, user)
+        return await self.post(body, sign(body))
+
+
+def submission(view: dict[str, Any], values: dict[str, dict[str, Any]], user: str = ADMIN) -> bytes:
+    """The form-encoded body Slack sends when `view` is submitted (sign it to send it;
+    the same bytes signed again are a replay)."""
+    state = {block: {"v": element} for block, element in values.items()}
+    payload = {
+        "type": "view_submission",
+        "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
+        "team": {"id": "T0TEAM", "domain": "luna"},
+        "api_app_id": "A0POSTLIVE",
+        "trigger_id": f"{next(_triggers)}.3.ghi",
+        "view": {
+            "id": "V0000001",
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view.get("private_metadata", ""),
+            "state": {"values": state},
+            "blocks": view.get("blocks", []),
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def button_value(blocks: list[dict[str, Any]], action_id: str) -> str:

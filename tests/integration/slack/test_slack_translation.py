@@ -58,7 +58,8 @@ async def test_an_alert_reply_reaches_the_customer_in_their_language(
     with session_scope(app.engine) as session:
         keys = session.exec(select(Outbox.idempotency_key)).all()
         assert session.get(Answer, answer_id).alert_status == "replied"  # type: ignore[union-attr]
-    assert keys == [f"alert-reply:{answer_id}:1"]
+    # One row, keyed by the reply form it was written in.
+    assert len(keys) == 1 and keys[0].startswith(f"alert-reply:{answer_id}:")
     shown = texts(alert.blocks)
     assert f"replied: “{REPLY}”" in shown and f"sent in ja: “{IN_JAPANESE}”" in shown
 

@@ -1,0 +1,280 @@
+"""Urgent-complaint use cases: acknowledge, not a complaint, reply to the customer.
+
+Agents (and admins) act; everyone else is refused by `require`. The alert's state moves
+only along `TRANSITIONS`. A reply is keyed by the form it was written in: the key is
+claimed in the transaction that queues the outbox row, so a replayed submission, a
+second app instance or a restart sends it once; a refused enqueue is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot import outbox
+from bot.clock import utc
+from bot.errors import NotFound, PostliveError
+from bot.messages import Channel, Outbound
+from bot.models import Answer, Campaign, Contact, Conversation
+from bot.services import claims
+from bot.services.actors import Actor, Role, require
+from bot.services.unit_of_work import UnitOfWork
+from bot.translation import UNTRANSLATED_NOTE, TranslationError, Translator, same_language
+
+#: WhatsApp's customer-service window: free-form replies only within 24 h of their message.
+SERVICE_WINDOW = timedelta(hours=24)
+MAX_REPLY = 1500
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    REPLIED = "replied"
+    NOT_COMPLAINT = "not_complaint"
+
+
+#: Where each state may go; anything else is refused (or a no-op for acknowledge).
+TRANSITIONS: dict[AlertStatus, frozenset[AlertStatus]] = {
+    AlertStatus.OPEN: frozenset(
+        {AlertStatus.ACKNOWLEDGED, AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}
+    ),
+    AlertStatus.ACKNOWLEDGED: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
+    AlertStatus.REPLIED: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
+    AlertStatus.NOT_COMPLAINT: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
+}
+#: States the team still has to act on (the digest counts them).
+AWAITING_ACTION = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+def can_move(current: str | None, to: AlertStatus) -> bool:
+    return to in TRANSITIONS[AlertStatus(current or AlertStatus.OPEN)]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    answer: Answer
+    conversation: Conversation
+    contact: Contact
+    campaign: Campaign
+
+
+def load(session: Session, answer_id: int) -> AlertView | None:
+    row = session.exec(
+        select(Answer, Conversation, Contact, Campaign)
+        .join(Conversation, col(Conversation.id) == Answer.conversation_id)
+        .join(Contact, col(Contact.id) == Conversation.contact_id)
+        .join(Campaign, col(Campaign.id) == Conversation.campaign_id)
+        .where(col(Answer.id) == answer_id)
+    ).first()
+    return AlertView(*row) if row else None
+
+
+def view(engine: Engine, answer_id: int) -> AlertView:
+    with UnitOfWork(engine) as uow:
+        found = load(uow.session, answer_id)
+    if found is None:
+        raise NotFound("answer", answer_id)
+    return found
+
+
+def acknowledge(engine: Engine, answer_id: int, *, actor: Actor) -> bool:
+    """open -> acknowledged; False when it was no longer open."""
+    require(actor, Role.AGENT, "acknowledge alerts")
+    with UnitOfWork(engine) as uow:
+        changed = uow.session.execute(
+            update(Answer)
+            .where(col(Answer.id) == answer_id, Answer.alert_status == AlertStatus.OPEN)
+            .values(alert_status=AlertStatus.ACKNOWLEDGED)
+        ).rowcount
+        uow.commit()
+        return bool(changed)
+
+
+def not_a_complaint(engine: Engine, answer_id: int, *, actor: Actor) -> str:
+    """Stored as a reviewer's correction; returns the category it now has."""
+    require(actor, Role.AGENT, "change review categories")
+    with UnitOfWork(engine) as uow:
+        answer = uow.session.get(Answer, answer_id)
+        if answer is None:
+            raise NotFound("answer", answer_id)
+        category = "praise" if answer.sentiment_label == "positive" else "other"
+        answer.alert_status = AlertStatus.NOT_COMPLAINT
+        answer.category = category
+        answer.urgency = "none"
+        answer.review_status = "corrected"
+        answer.review_reason = f"not a complaint ({actor.name})"[:200]
+        uow.session.add(answer)
+        uow.commit()
+        return category
+
+
+class ReplyAlreadySent(PostliveError):
+    """This reply form was sent before (a replayed submission, another instance)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__("this reply was sent already; it is not sent twice")
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    queued: bool
+    #: What the customer will read (translated, or the team's text as typed).
+    text: str
+    locale: str
+    note: str | None = None
+    key: str | None = None
+
+
+def reply_key(answer_id: int, nonce: str) -> str:
+    return f"alert-reply:{answer_id}:{nonce}"
+
+
+async def reply(
+    engine: Engine,
+    answer_id: int,
+    text: str,
+    *,
+    actor: Actor,
+    nonce: str,
+    translator: Translator | None,
+    team_language: str,
+    now: datetime,
+) -> ReplyOutcome:
+    """Translate the team's reply into the customer's language and queue it once per
+    `nonce` (the form it was written in); a second delivery raises ReplyAlreadySent.
+    Database work runs off the event loop."""
+    require(actor, Role.AGENT, "reply to customers")
+    if not nonce:
+        raise PostliveError("a reply needs the key of the form it was written in")
+    text = text.strip()[:MAX_REPLY]
+    key = reply_key(answer_id, nonce)
+    found = await asyncio.to_thread(view, engine, answer_id)
+    if await asyncio.to_thread(_claimed, engine, key):
+        raise ReplyAlreadySent(key)
+    locale = found.conversation.locale
+    contact = found.contact
+    if contact.forgotten_at or contact.opted_out_at or contact.unreachable_reason:
+        why = (
+            "asked to be forgotten"
+            if contact.forgotten_at
+            else "opted out"
+            if contact.opted_out_at
+            else f"unreachable: {contact.unreachable_reason}"
+        )
+        return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
+    note = None
+    out = text
+    if not same_language(locale, team_language):
+        if translator is None:
+            note = UNTRANSLATED_NOTE
+        else:
+            try:
+                out = await translator.translate(text, locale)
+            except TranslationError as exc:
+                # Never send a half-understood reply: the team decides what to do.
+                return ReplyOutcome(False, text, locale, f"not sent: {exc}")
+    await asyncio.to_thread(_enqueue, engine, answer_id, out, key, actor, now)
+    return ReplyOutcome(True, out, locale, note, key)
+
+
+def _claimed(engine: Engine, key: str) -> bool:
+    with UnitOfWork(engine) as uow:
+        return claims.outcome_of(uow.session, key) is not None
+
+
+def _enqueue(
+    engine: Engine, answer_id: int, text: str, key: str, actor: Actor, now: datetime
+) -> None:
+    with UnitOfWork(engine) as uow:
+        session = uow.session
+        if not claims.claim(session, key, "alert_reply", actor.name, now):
+            raise ReplyAlreadySent(key)
+        found = load(session, answer_id)
+        if found is None:
+            raise NotFound("answer", answer_id)
+        contact = found.contact
+        queued = outbox.enqueue(
+            session,
+            key,
+            Outbound(
+                channel=Channel(contact.channel),
+                address=contact.address,
+                text=text,
+                business_initiated=not _in_service_window(contact.last_inbound_at, now),
+                kind="alert_reply",
+            ),
+            kind="alert_reply",
+            now=now,
+            contact_id=contact.id,
+            conversation_id=found.conversation.id,
+        )
+        if not queued:
+            # The claim is new, so the outbox row cannot be ours: say so, change nothing.
+            raise PostliveError(f"the reply was not queued: outbox key {key} is taken")
+        claims.record(session, key, key)
+        session.execute(
+            update(Answer)
+            .where(col(Answer.id) == answer_id)
+            .values(alert_status=AlertStatus.REPLIED)
+        )
+        uow.commit()
+
+
+def _in_service_window(last_inbound: datetime | None, now: datetime) -> bool:
+    return last_inbound is not None and now - utc(last_inbound) < SERVICE_WINDOW
+
+
+#: A poster that took an alert and did not post it within this time has died.
+CLAIM_TTL = timedelta(minutes=5)
+
+
+def claim_for_posting(engine: Engine, now: datetime, limit: int) -> list[int]:
+    """Open alerts not yet posted, each leased to this caller (alert_claimed_at = now), so
+    two posters never post one twice; a lease older than CLAIM_TTL is taken again."""
+    stale = now - CLAIM_TTL
+    free = (
+        col(Answer.alert_ref).is_(None),
+        col(Answer.alert_claimed_at).is_(None) | (col(Answer.alert_claimed_at) < stale),
+    )
+    with UnitOfWork(engine) as uow:
+        ids = uow.session.exec(
+            select(Answer.id)
+            .where(Answer.alert_status == AlertStatus.OPEN, *free)
+            .order_by(col(Answer.id))
+            .limit(limit)
+        ).all()
+        won = []
+        for answer_id in ids:
+            taken = uow.session.execute(
+                update(Answer)
+                .where(col(Answer.id) == answer_id, Answer.alert_status == AlertStatus.OPEN, *free)
+                .values(alert_claimed_at=now)
+            ).rowcount
+            if taken and answer_id is not None:
+                won.append(answer_id)
+        uow.commit()
+    return won
+
+
+def posted(engine: Engine, answer_id: int, ref: str | None) -> None:
+    """The alert is posted at `ref` (channel:ts); None hands it back for the next round."""
+    with UnitOfWork(engine) as uow:
+        uow.session.execute(
+            update(Answer)
+            .where(col(Answer.id) == answer_id)
+            .values(
+                alert_ref=ref, alert_claimed_at=None if ref is None else Answer.alert_claimed_at
+            )
+        )
+        uow.commit()
+
+
+def find(engine: Engine, answer_id: int) -> AlertView | None:
+    with UnitOfWork(engine) as uow:
+        return load(uow.session, answer_id)

@@ -1,0 +1,37 @@
+"""Claiming a team action once, in the database (table `action_claim`).
+
+`claim()` inserts the key with ON CONFLICT DO NOTHING inside the caller's unit of work:
+the claim and the work commit together or not at all, and the second claimant (another
+app instance, a replayed request, a restart) learns it lost and what the first produced.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from bot.db import upsert_insert
+from bot.models import ActionClaim
+
+
+def claim(session: Session, key: str, kind: str, actor: str, now: datetime) -> bool:
+    """True when this call took the key; False when it was taken before."""
+    table = ActionClaim.__table__  # type: ignore[attr-defined]
+    statement = (
+        upsert_insert(session)(table)
+        .values(key=key[:128], kind=kind[:32], actor=actor[:64], claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return bool(session.connection().execute(statement).rowcount)
+
+
+def record(session: Session, key: str, outcome: str) -> None:
+    session.execute(
+        update(ActionClaim).where(col(ActionClaim.key) == key[:128]).values(outcome=outcome[:128])
+    )
+
+
+def outcome_of(session: Session, key: str) -> ActionClaim | None:
+    return session.get(ActionClaim, key[:128])
