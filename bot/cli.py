@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from bot import campaigns
     from bot.bootstrap import App
-    from bot.flow_catalog import FlowCatalog
     from bot.models import CampaignStatus
 
 # Every command imports what it uses inside its body: `postlive --help` must not pay for
@@ -293,10 +292,11 @@ def campaign_start(
     """Show the plan (markets, local send times, coupons, skipped), then start."""
     from bot import campaigns
     from bot.db import session_scope
+    from bot.flow_catalog import resolve
     from bot.ratelimit import planning_rates
 
     application = _app()
-    selected, path = _catalog(application).resolve(flow)
+    selected, path = resolve(application.flows, flow)
     starts_at = _parse_time(at, application.clock.now())
     with session_scope(application.engine) as session:
         plan = campaigns.plan(session, selected, audience, starts_at, pool, ignore_windows=now)
@@ -344,18 +344,12 @@ def campaign_test(
 ) -> None:
     """Send the survey to yourself now, through the real channel: whatever the hour, a
     coupon from a test pool, kept out of digests and figures."""
+    import asyncio
+
     from bot.test_send import send_test
 
     application = _app()
-    selected, path = _catalog(application).resolve(flow)
-    sent = send_test(
-        application,
-        selected,
-        to,
-        channel=channel,
-        locale=locale,
-        flow_path=str(path) if path else None,
-    )
+    sent = asyncio.run(send_test(application, flow, to, channel=channel, locale=locale))
     if not sent.accepted:
         err.print(
             f"[red]error:[/red] test campaign {sent.campaign_id}: {sent.channel} did not "
@@ -364,7 +358,7 @@ def campaign_test(
         )
         raise typer.Exit(1)
     console.print(
-        f"test campaign {sent.campaign_id}: {selected.id} in {sent.locale} sent to "
+        f"test campaign {sent.campaign_id}: {sent.flow_id} in {sent.locale} sent to "
         f"{sent.address} on {sent.channel}"
         + (f" (coupons from pool {sent.coupon_pool!r})" if sent.coupon_pool else "")
         + "; answer it from your phone while `postlive serve` runs",
@@ -413,23 +407,24 @@ def print_plan(plan: campaigns.Plan) -> None:
 
 @campaign_app.command("list")
 @clean_errors
-def campaign_list() -> None:
-    """Every campaign: flow, audience, show, status, start."""
+def campaign_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1)] = 50,
+) -> None:
+    """Campaigns, newest first: flow, audience, show, status (tests marked), start."""
     from rich.table import Table
-    from sqlmodel import select
 
+    from bot import campaigns
     from bot.db import session_scope
-    from bot.models import Campaign
 
     table = Table("id", "flow", "audience", "show", "status", "starts")
     with session_scope(_database()) as session:
-        for c in session.exec(select(Campaign).order_by(Campaign.id)).all():  # type: ignore[arg-type]
+        for c in campaigns.recent(session, limit):
             table.add_row(
                 str(c.id),
                 c.flow_id,
                 c.audience_tag,
                 c.show,
-                c.status,
+                f"{c.status} (test)" if c.is_test else c.status,
                 c.starts_at.isoformat(timespec="minutes") if c.starts_at else "-",
             )
     console.print(table)
@@ -621,15 +616,6 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(make_engine(settings.database_url))
     console.print("database is up to date")
-
-
-def _catalog(application: App) -> FlowCatalog:
-    from bot.flow_catalog import FlowCatalog
-
-    flows = application.flows
-    if isinstance(flows, FlowCatalog):
-        return flows
-    return FlowCatalog(flows=dict(flows))  # an App built from explicit flow files
 
 
 def _parse_time(text: str | None, now: datetime) -> datetime:

@@ -3,6 +3,7 @@ sender, and a broken survey file that must not take the webhooks down."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_a_broken_survey_beside_a_good_one_is_skipped_and_webhooks_are_answered(
 def test_campaign_test_reaches_the_operators_own_chat_at_once_and_stays_a_test(
     app: App, telegram: TelegramSender, bot_api: FakeBotApi
 ) -> None:
-    sent = send_test(app, app.flows["after-show"], OPERATOR_CHAT, locale="de")
+    sent = asyncio.run(send_test(app, "after-show", OPERATOR_CHAT, locale="de"))
     assert sent.accepted == 1 and sent.channel == "telegram" and sent.locale == "de"
     german_intro = app.flows["after-show"].text("intro", "de").split("{")[0]
     assert german_intro.strip()
