@@ -8,6 +8,9 @@ cannot become a contact are reported with their line number and the reason.
 
 WhatsApp allows business-initiated messages only to customers who opted in: a contact
 without recorded consent is imported with consent False (the campaign planner skips it).
+Only a column that speaks of SMS or WhatsApp consent records it: Shopify's "Accepts
+Marketing" is e-mail consent and is not read. An operator whose consent lives elsewhere
+names the column (`consent_column`) or says every row consented (`assume_consent`).
 Existing contacts only gain what they lack, consent only ever goes up, an opted-out contact
 stays opted out, and re-importing the same file changes nothing.
 """
@@ -77,8 +80,9 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
             "opt in",
             "optin",
             "whatsapp opt-in",
-            "accepts marketing",
             "accepts sms marketing",
+            "sms consent",
+            "accepts whatsapp marketing",
         ),
     },
     "shopify": {
@@ -91,7 +95,8 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "country": ("shipping country",),
         "country2": ("billing country",),
         "email": ("email",),
-        "consent": ("accepts marketing", "accepts sms marketing"),
+        # "Accepts Marketing" is e-mail consent: never WhatsApp consent.
+        "consent": ("accepts sms marketing", "sms consent", "whatsapp consent"),
     },
     "tiktok": {
         "order": ("order id",),
@@ -118,6 +123,8 @@ class ImportReport:
     updated: int = 0  # existing contacts that gained data or joined this audience
     already: int = 0  # unchanged, already in the audience
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, reason)
+    #: Contacts of this file with no SMS/WhatsApp consent: campaigns will skip them.
+    without_consent: int = 0
 
 
 @dataclass
@@ -139,11 +146,21 @@ def import_audience(
     now: datetime,
     channel: str = "whatsapp",
     progress: Callable[[int], None] | None = None,
+    *,
+    consent_column: str | None = None,
+    assume_consent: bool = False,
 ) -> ImportReport:
-    """Import the customers in `path` into the audience `tag`. The caller commits."""
+    """Import the customers in `path` into the audience `tag`. The caller commits.
+
+    `consent_column` names the column that records WhatsApp consent (yes/true/1...);
+    `assume_consent` records it for every row: the operator's explicit word."""
     path = Path(path)
-    with _open_csv(path) as (fmt, rows):
+    with _open_csv(path, consent_column) as (fmt, rows):
         importer = _Importer(session, tag, now, channel, fmt, progress)
+        if assume_consent:
+            importer.assume_consent, importer.source = True, "import:operator"
+        elif consent_column:
+            importer.source = f"import:{fmt}:{_header(consent_column)}"[:64]
         for line, count, fields in _orders(rows):
             importer.add(line, count, fields)
         importer.finish()
@@ -196,8 +213,14 @@ def _detect(headers: set[str]) -> str:
     return "plain"
 
 
+def _header(name: str) -> str:
+    return " ".join(name.replace("_", " ").split()).lower()
+
+
 @contextmanager
-def _open_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, str]]]]]:
+def _open_csv(
+    path: Path, consent_column: str | None = None
+) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, str]]]]]:
     """(format, rows): rows yields (line number, {field: value}) per non-blank data row."""
     with path.open(encoding=_encoding(path), newline="") as fh:
         try:
@@ -211,12 +234,20 @@ def _open_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, s
             raise AudienceError(f"Audience file {path} has no header row.")
         delimiter = delimiter or max((",", ";", "\t"), key=first.count)
         reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter)
-        header = [" ".join(h.replace("_", " ").split()).lower() for h in next(reader)]
+        header = [_header(h) for h in next(reader)]
         fmt = _detect(set(header))
         where = {
             key: [header.index(a) for a in aliases if a in header]
             for key, aliases in _COLUMNS[fmt].items()
         }
+        if consent_column:
+            if _header(consent_column) not in header:
+                found = ", ".join(h for h in header[:30] if h) or "none"
+                raise AudienceError(
+                    f"Audience file {path} has no column {consent_column!r} (columns found: "
+                    f"{found})."
+                )
+            where["consent"] = [header.index(_header(consent_column))]
         if not any(where.get(p) for p in _PHONES):
             found = ", ".join(h for h in header[:20] if h) or "none"
             raise AudienceError(
@@ -415,6 +446,8 @@ class _Importer:
         self.session, self.tag, self.now, self.channel = session, tag, now, channel
         self.progress, self.report = progress, ImportReport(format=fmt)
         self.source = f"import:{fmt}"
+        self.assume_consent = False
+        self.no_consent: set[str] = set()
         self.pending: list[_Candidate] = []
         self.pending_rows = 0  # rows read since the last write
         #: Per address imported so far: "added", "updated", "already" or "forgotten".
@@ -430,6 +463,9 @@ class _Importer:
             if isinstance(candidate, str):
                 self.report.rejected.append((line, candidate))
             else:
+                candidate.consent = candidate.consent or self.assume_consent
+                if not candidate.consent:
+                    self.no_consent.add(candidate.address)
                 self.pending.append(candidate)
         if order:
             self.orders.add(order)
@@ -439,6 +475,7 @@ class _Importer:
     def finish(self) -> None:
         if self.pending_rows:
             self._write()
+        self.report.without_consent = len(self.no_consent)
         outcomes = list(self.status.values())
         self.report.added = outcomes.count("added")
         self.report.updated = outcomes.count("updated")

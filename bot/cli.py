@@ -192,8 +192,23 @@ def audience_import(
     file: Path,
     tag: Annotated[str, typer.Option(help="Audience tag, e.g. the show's code.")],
     channel: str = "whatsapp",
+    consent_from_column: Annotated[
+        str | None,
+        typer.Option(help="The column that records WhatsApp/SMS consent (yes, true, 1...)."),
+    ] = None,
+    assume_whatsapp_consent: Annotated[
+        bool,
+        typer.Option(
+            "--assume-whatsapp-consent",
+            help="Every contact in the file opted in to WhatsApp (you collected it elsewhere).",
+        ),
+    ] = False,
 ) -> None:
-    """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop)."""
+    """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop).
+
+    Only SMS/WhatsApp consent columns count as WhatsApp consent; Shopify's "Accepts
+    Marketing" is e-mail consent. Contacts without it are imported and then skipped by
+    campaigns."""
     from bot.audience import import_audience
     from bot.db import session_scope
 
@@ -207,12 +222,20 @@ def audience_import(
             application.clock.now(),
             channel=channel,
             progress=lambda n: progress.update(task, completed=n),
+            consent_column=consent_from_column,
+            assume_consent=assume_whatsapp_consent,
         )
     console.print(
         f"{file}: {report.format} export, {report.rows} rows: {report.added} added, "
         f"{report.updated} updated, {report.already} already there, "
         f"{len(report.rejected)} rejected"
     )
+    if report.without_consent and channel == "whatsapp":
+        console.print(
+            f"{report.without_consent} contacts without WhatsApp consent: campaigns skip them "
+            "(--consent-from-column COLUMN or --assume-whatsapp-consent if you have it)",
+            highlight=False,
+        )
     for line, reason in report.rejected[:50]:
         console.print(f"  line {line}: {reason}", highlight=False)
     if len(report.rejected) > 50:
