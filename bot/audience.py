@@ -51,6 +51,7 @@ _YES = frozenset({"yes", "y", "true", "t", "1", "x", "sí", "si", "ja", "j", "ou
 #: read with `country`/`country2` as the default region.
 _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "plain": {
+        "order": ("order", "order number", "order id", "order name", "order #"),
         "name": ("name", "full name", "customer name", "customer", "contact name"),
         "first": ("first name", "firstname", "given name"),
         "last": ("last name", "lastname", "surname", "family name"),
@@ -447,6 +448,8 @@ class _Importer:
         self.progress, self.report = progress, ImportReport(format=fmt)
         self.source = f"import:{fmt}"
         self.assume_consent = False
+        #: address -> the order numbers it came with (exports carry them to match answers).
+        self.order_of: dict[str, str] = {}
         self.no_consent: set[str] = set()
         self.pending: list[_Candidate] = []
         self.pending_rows = 0  # rows read since the last write
@@ -464,6 +467,9 @@ class _Importer:
                 self.report.rejected.append((line, candidate))
             else:
                 candidate.consent = candidate.consent or self.assume_consent
+                if order and order not in self.order_of.get(candidate.address, ""):
+                    known = self.order_of.get(candidate.address)
+                    self.order_of[candidate.address] = f"{known} {order}" if known else order
                 if not candidate.consent:
                     self.no_consent.add(candidate.address)
                 self.pending.append(candidate)
@@ -507,6 +513,7 @@ class _Importer:
         )
         new: dict[str, _Candidate] = {}
         joining: set[int] = set()
+        address_of: dict[int, str] = {}
         for c in chunk:
             contact, before = existing.get(c.address), self.status.get(c.address)
             if contact is None:
@@ -521,6 +528,7 @@ class _Importer:
                 changed = _fill(contact, c, self.source)
                 if contact.id not in members and contact.id not in joining:
                     joining.add(contact.id)
+                    address_of[contact.id] = contact.address
                     changed = True
                 if before is None or (before == "already" and changed):
                     self.status[c.address] = "updated" if changed else "already"
@@ -539,20 +547,24 @@ class _Importer:
                     for c in new.values()
                 ],
             )
-            joining.update(
-                i
-                for i in self.session.exec(
-                    select(Contact.id).where(
-                        Contact.channel == self.channel, col(Contact.address).in_(list(new))
-                    )
+            for i, address in self.session.exec(
+                select(Contact.id, Contact.address).where(
+                    Contact.channel == self.channel, col(Contact.address).in_(list(new))
                 )
-                if i is not None
-            )
+            ):
+                if i is not None:
+                    joining.add(i)
+                    address_of[i] = address
         if joining:
             self.session.execute(
                 insert(AudienceMember),
                 [
-                    {"tag": self.tag, "contact_id": i, "source": self.report.format}
+                    {
+                        "tag": self.tag,
+                        "contact_id": i,
+                        "source": self.report.format,
+                        "order_ref": (self.order_of.get(address_of.get(i, "")) or "")[:64] or None,
+                    }
                     for i in sorted(joining)
                 ],
             )
