@@ -15,13 +15,17 @@ RUN uv sync --frozen --no-dev --no-editable
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 postlive \
-    && mkdir -p /data/media && chown -R postlive /data
+    && mkdir -p /data/media /flows && chown -R postlive /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     DATABASE_URL=sqlite:////data/postlive.db \
     MEDIA_DIR=/data/media \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    FLOWS_DIR=/flows
+# Your own surveys: mount a folder of flow files at /flows (searched before the shipped
+# ones, so a post-live.yaml there replaces the shipped survey). No rebuild needed.
+VOLUME ["/flows"]
 USER postlive
 WORKDIR /data
 EXPOSE 8000

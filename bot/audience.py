@@ -8,6 +8,9 @@ cannot become a contact are reported with their line number and the reason.
 
 WhatsApp allows business-initiated messages only to customers who opted in: a contact
 without recorded consent is imported with consent False (the campaign planner skips it).
+Only a column that speaks of SMS or WhatsApp consent records it: Shopify's "Accepts
+Marketing" is e-mail consent and is not read. An operator whose consent lives elsewhere
+names the column (`consent_column`) or says every row consented (`assume_consent`).
 Existing contacts only gain what they lack, consent only ever goes up, an opted-out contact
 stays opted out, and re-importing the same file changes nothing.
 """
@@ -48,6 +51,7 @@ _YES = frozenset({"yes", "y", "true", "t", "1", "x", "sí", "si", "ja", "j", "ou
 #: read with `country`/`country2` as the default region.
 _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "plain": {
+        "order": ("order", "order number", "order id", "order name", "order #"),
         "name": ("name", "full name", "customer name", "customer", "contact name"),
         "first": ("first name", "firstname", "given name"),
         "last": ("last name", "lastname", "surname", "family name"),
@@ -77,8 +81,9 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
             "opt in",
             "optin",
             "whatsapp opt-in",
-            "accepts marketing",
             "accepts sms marketing",
+            "sms consent",
+            "accepts whatsapp marketing",
         ),
     },
     "shopify": {
@@ -91,7 +96,8 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "country": ("shipping country",),
         "country2": ("billing country",),
         "email": ("email",),
-        "consent": ("accepts marketing", "accepts sms marketing"),
+        # "Accepts Marketing" is e-mail consent: never WhatsApp consent.
+        "consent": ("accepts sms marketing", "sms consent", "whatsapp consent"),
     },
     "tiktok": {
         "order": ("order id",),
@@ -118,6 +124,8 @@ class ImportReport:
     updated: int = 0  # existing contacts that gained data or joined this audience
     already: int = 0  # unchanged, already in the audience
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (CSV line, reason)
+    #: Contacts of this file with no SMS/WhatsApp consent: campaigns will skip them.
+    without_consent: int = 0
 
 
 @dataclass
@@ -139,11 +147,21 @@ def import_audience(
     now: datetime,
     channel: str = "whatsapp",
     progress: Callable[[int], None] | None = None,
+    *,
+    consent_column: str | None = None,
+    assume_consent: bool = False,
 ) -> ImportReport:
-    """Import the customers in `path` into the audience `tag`. The caller commits."""
+    """Import the customers in `path` into the audience `tag`. The caller commits.
+
+    `consent_column` names the column that records WhatsApp consent (yes/true/1...);
+    `assume_consent` records it for every row: the operator's explicit word."""
     path = Path(path)
-    with _open_csv(path) as (fmt, rows):
+    with _open_csv(path, consent_column) as (fmt, rows):
         importer = _Importer(session, tag, now, channel, fmt, progress)
+        if assume_consent:
+            importer.assume_consent, importer.source = True, "import:operator"
+        elif consent_column:
+            importer.source = f"import:{fmt}:{_header(consent_column)}"[:64]
         for line, count, fields in _orders(rows):
             importer.add(line, count, fields)
         importer.finish()
@@ -196,8 +214,14 @@ def _detect(headers: set[str]) -> str:
     return "plain"
 
 
+def _header(name: str) -> str:
+    return " ".join(name.replace("_", " ").split()).lower()
+
+
 @contextmanager
-def _open_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, str]]]]]:
+def _open_csv(
+    path: Path, consent_column: str | None = None
+) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, str]]]]]:
     """(format, rows): rows yields (line number, {field: value}) per non-blank data row."""
     with path.open(encoding=_encoding(path), newline="") as fh:
         try:
@@ -211,12 +235,20 @@ def _open_csv(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, dict[str, s
             raise AudienceError(f"Audience file {path} has no header row.")
         delimiter = delimiter or max((",", ";", "\t"), key=first.count)
         reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter)
-        header = [" ".join(h.replace("_", " ").split()).lower() for h in next(reader)]
+        header = [_header(h) for h in next(reader)]
         fmt = _detect(set(header))
         where = {
             key: [header.index(a) for a in aliases if a in header]
             for key, aliases in _COLUMNS[fmt].items()
         }
+        if consent_column:
+            if _header(consent_column) not in header:
+                found = ", ".join(h for h in header[:30] if h) or "none"
+                raise AudienceError(
+                    f"Audience file {path} has no column {consent_column!r} (columns found: "
+                    f"{found})."
+                )
+            where["consent"] = [header.index(_header(consent_column))]
         if not any(where.get(p) for p in _PHONES):
             found = ", ".join(h for h in header[:20] if h) or "none"
             raise AudienceError(
@@ -415,6 +447,10 @@ class _Importer:
         self.session, self.tag, self.now, self.channel = session, tag, now, channel
         self.progress, self.report = progress, ImportReport(format=fmt)
         self.source = f"import:{fmt}"
+        self.assume_consent = False
+        #: address -> the order numbers it came with (exports carry them to match answers).
+        self.order_of: dict[str, str] = {}
+        self.no_consent: set[str] = set()
         self.pending: list[_Candidate] = []
         self.pending_rows = 0  # rows read since the last write
         #: Per address imported so far: "added", "updated", "already" or "forgotten".
@@ -430,6 +466,12 @@ class _Importer:
             if isinstance(candidate, str):
                 self.report.rejected.append((line, candidate))
             else:
+                candidate.consent = candidate.consent or self.assume_consent
+                if order and order not in self.order_of.get(candidate.address, ""):
+                    known = self.order_of.get(candidate.address)
+                    self.order_of[candidate.address] = f"{known} {order}" if known else order
+                if not candidate.consent:
+                    self.no_consent.add(candidate.address)
                 self.pending.append(candidate)
         if order:
             self.orders.add(order)
@@ -439,6 +481,7 @@ class _Importer:
     def finish(self) -> None:
         if self.pending_rows:
             self._write()
+        self.report.without_consent = len(self.no_consent)
         outcomes = list(self.status.values())
         self.report.added = outcomes.count("added")
         self.report.updated = outcomes.count("updated")
@@ -470,6 +513,7 @@ class _Importer:
         )
         new: dict[str, _Candidate] = {}
         joining: set[int] = set()
+        address_of: dict[int, str] = {}
         for c in chunk:
             contact, before = existing.get(c.address), self.status.get(c.address)
             if contact is None:
@@ -484,6 +528,7 @@ class _Importer:
                 changed = _fill(contact, c, self.source)
                 if contact.id not in members and contact.id not in joining:
                     joining.add(contact.id)
+                    address_of[contact.id] = contact.address
                     changed = True
                 if before is None or (before == "already" and changed):
                     self.status[c.address] = "updated" if changed else "already"
@@ -502,20 +547,24 @@ class _Importer:
                     for c in new.values()
                 ],
             )
-            joining.update(
-                i
-                for i in self.session.exec(
-                    select(Contact.id).where(
-                        Contact.channel == self.channel, col(Contact.address).in_(list(new))
-                    )
+            for i, address in self.session.exec(
+                select(Contact.id, Contact.address).where(
+                    Contact.channel == self.channel, col(Contact.address).in_(list(new))
                 )
-                if i is not None
-            )
+            ):
+                if i is not None:
+                    joining.add(i)
+                    address_of[i] = address
         if joining:
             self.session.execute(
                 insert(AudienceMember),
                 [
-                    {"tag": self.tag, "contact_id": i, "source": self.report.format}
+                    {
+                        "tag": self.tag,
+                        "contact_id": i,
+                        "source": self.report.format,
+                        "order_ref": (self.order_of.get(address_of.get(i, "")) or "")[:64] or None,
+                    }
                     for i in sorted(joining)
                 ],
             )

@@ -368,6 +368,21 @@ def require_channels(plan: Plan, settings: Settings) -> None:
         )
 
 
+def recent(session: Session, limit: int = 50) -> list[Campaign]:
+    """The newest campaigns first (`campaign list`, `/postlive list`)."""
+    return list(session.exec(select(Campaign).order_by(col(Campaign.id).desc()).limit(limit)).all())
+
+
+def describe(campaign: Campaign) -> str:
+    """One line: id, flow, audience, show, status (and test), start."""
+    starts = campaign.starts_at.isoformat(timespec="minutes") if campaign.starts_at else "-"
+    status = f"{campaign.status} (test)" if campaign.is_test else campaign.status
+    return (
+        f"{campaign.id} · {campaign.flow_id} → {campaign.audience_tag} · {campaign.show} · "
+        f"{status} · {starts}"
+    )
+
+
 def get(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:

@@ -1,4 +1,8 @@
-"""`postlive chat`: be the customer. The real engine, a throwaway database, your keyboard."""
+"""`postlive chat`: be the customer. The real engine, a throwaway database, your keyboard.
+
+A preview: it is always open (market windows ignored, as `--now` does), and it shows
+choices as WhatsApp does, so what you type here means what it means on a phone.
+"""
 
 from __future__ import annotations
 
@@ -13,28 +17,29 @@ from rich.text import Text
 from adapters.simulator import SimulatorChannel
 from bot import campaigns, coupons
 from bot.bootstrap import build
+from bot.clock import Clock
 from bot.db import session_scope
 from bot.delivery import deliver_due
-from bot.errors import NotFound
-from bot.messages import Channel, Inbound, Media, Outbound
+from bot.flow_catalog import resolve
+from bot.messages import Channel, Choice, Inbound, Media, Outbound
 from bot.models import AudienceMember, Contact
 from bot.settings import Settings
 
 ADDRESS = "+15550100000"
 
 
-def run_chat(flow_id: str, locale: str, console: Console) -> None:
+def run_chat(flow_ref: str, locale: str, console: Console, *, clock: Clock | None = None) -> None:
+    """`flow_ref` is a flow id (FLOWS_DIR, then shipped) or the path of a flow file."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",  # type: ignore[call-arg]
             _env_file=None,
+            flows_dir=Settings().flows_dir,
         )
-        app = build(settings)
-        if flow_id not in app.flows:
-            raise NotFound("flow", flow_id)
+        app = build(settings, clock=clock)
+        flow, _ = resolve(app.flows, flow_ref)
         channel = SimulatorChannel(on_message=lambda m: _show(console, m))
         app.senders = {Channel.WHATSAPP: channel}
-        flow = app.flows[flow_id]
         with session_scope(app.engine) as session:
             contact = Contact(
                 channel=Channel.WHATSAPP,
@@ -48,19 +53,16 @@ def run_chat(flow_id: str, locale: str, console: Console) -> None:
             session.add(AudienceMember(tag="chat", contact_id=contact.id))
             if flow.coupon:
                 coupons.generate(session, flow.coupon.pool, 1, prefix="CHAT-")
-            # Send now, whatever the hour: a market window would make you wait.
-            campaign = campaigns.start(
-                session, flow, "chat", app.clock.now(), app.clock.now(), show="your live show"
-            )
-            session.flush()
-            from sqlalchemy import update
-
-            from bot.models import Conversation
-
-            session.execute(
-                update(Conversation)
-                .where(Conversation.campaign_id == campaign.id)
-                .values(send_at=app.clock.now())
+            # Now, whatever the hour: a preview must not wait for a market's evening.
+            campaigns.start(
+                session,
+                flow,
+                "chat",
+                app.clock.now(),
+                app.clock.now(),
+                show="your live show",
+                ignore_windows=True,
+                is_test=True,
             )
         console.print("[dim]Type your answers. `photo` sends a picture, Ctrl-D ends.[/dim]")
         asyncio.run(_tick(app))
@@ -94,5 +96,19 @@ async def _tick(app: object) -> None:
 
 def _show(console: Console, message: Outbound) -> None:
     console.print(Text.assemble(("bot> ", "bold green"), message.text))
-    for index, choice in enumerate(message.choices, 1):
-        console.print(Text(f"      {index}. {choice.title}"))
+    for line in choice_lines(message.choices):
+        console.print(Text(f"      {line}"))
+
+
+def choice_lines(choices: tuple[Choice, ...]) -> list[str]:
+    """As WhatsApp shows them (adapters/whatsapp/render.py; a test keeps the two equal):
+    a rating's own titles ("5 ⭐⭐⭐⭐⭐"), since the number typed is the rating; other
+    choices numbered "1. Love it", since the number typed is the position."""
+    if choices and all(_is_scale(choice) for choice in choices):
+        return [choice.title for choice in choices]
+    return [f"{index}. {choice.title}" for index, choice in enumerate(choices, start=1)]
+
+
+def _is_scale(choice: Choice) -> bool:
+    value = choice.payload.rpartition(":")[2]
+    return value.isdigit() and choice.title.startswith(value)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from bot import campaigns
     from bot.bootstrap import App
-    from bot.flow_catalog import FlowCatalog
     from bot.models import CampaignStatus
 
 # Every command imports what it uses inside its body: `postlive --help` must not pay for
@@ -193,8 +192,23 @@ def audience_import(
     file: Path,
     tag: Annotated[str, typer.Option(help="Audience tag, e.g. the show's code.")],
     channel: str = "whatsapp",
+    consent_from_column: Annotated[
+        str | None,
+        typer.Option(help="The column that records WhatsApp/SMS consent (yes, true, 1...)."),
+    ] = None,
+    assume_whatsapp_consent: Annotated[
+        bool,
+        typer.Option(
+            "--assume-whatsapp-consent",
+            help="Every contact in the file opted in to WhatsApp (you collected it elsewhere).",
+        ),
+    ] = False,
 ) -> None:
-    """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop)."""
+    """Import contacts from a shop's order export (plain CSV, Shopify, TikTok Shop).
+
+    Only SMS/WhatsApp consent columns count as WhatsApp consent; Shopify's "Accepts
+    Marketing" is e-mail consent. Contacts without it are imported and then skipped by
+    campaigns."""
     from bot.audience import import_audience
     from bot.db import session_scope
 
@@ -208,12 +222,20 @@ def audience_import(
             application.clock.now(),
             channel=channel,
             progress=lambda n: progress.update(task, completed=n),
+            consent_column=consent_from_column,
+            assume_consent=assume_whatsapp_consent,
         )
     console.print(
         f"{file}: {report.format} export, {report.rows} rows: {report.added} added, "
         f"{report.updated} updated, {report.already} already there, "
         f"{len(report.rejected)} rejected"
     )
+    if report.without_consent and channel == "whatsapp":
+        console.print(
+            f"{report.without_consent} contacts without WhatsApp consent: campaigns skip them "
+            "(--consent-from-column COLUMN or --assume-whatsapp-consent if you have it)",
+            highlight=False,
+        )
     for line, reason in report.rejected[:50]:
         console.print(f"  line {line}: {reason}", highlight=False)
     if len(report.rejected) > 50:
@@ -293,12 +315,13 @@ def campaign_start(
     """Show the plan (markets, local send times, coupons, skipped), then start."""
     from bot import campaigns
     from bot.db import session_scope
+    from bot.flow_catalog import resolve
     from bot.ratelimit import planning_rates
     from bot.services import campaign_control
     from bot.services.actors import operator
 
     application = _app()
-    selected, path = _catalog(application).resolve(flow)
+    selected, path = resolve(application.flows, flow)
     starts_at = _parse_time(at, application.clock.now())
     with session_scope(application.engine) as session:
         plan = campaigns.plan(session, selected, audience, starts_at, pool, ignore_windows=now)
@@ -347,18 +370,12 @@ def campaign_test(
 ) -> None:
     """Send the survey to yourself now, through the real channel: whatever the hour, a
     coupon from a test pool, kept out of digests and figures."""
+    import asyncio
+
     from bot.test_send import send_test
 
     application = _app()
-    selected, path = _catalog(application).resolve(flow)
-    sent = send_test(
-        application,
-        selected,
-        to,
-        channel=channel,
-        locale=locale,
-        flow_path=str(path) if path else None,
-    )
+    sent = asyncio.run(send_test(application, flow, to, channel=channel, locale=locale))
     if not sent.accepted:
         err.print(
             f"[red]error:[/red] test campaign {sent.campaign_id}: {sent.channel} did not "
@@ -367,7 +384,7 @@ def campaign_test(
         )
         raise typer.Exit(1)
     console.print(
-        f"test campaign {sent.campaign_id}: {selected.id} in {sent.locale} sent to "
+        f"test campaign {sent.campaign_id}: {sent.flow_id} in {sent.locale} sent to "
         f"{sent.address} on {sent.channel}"
         + (f" (coupons from pool {sent.coupon_pool!r})" if sent.coupon_pool else "")
         + "; answer it from your phone while `postlive serve` runs",
@@ -416,23 +433,24 @@ def print_plan(plan: campaigns.Plan) -> None:
 
 @campaign_app.command("list")
 @clean_errors
-def campaign_list() -> None:
-    """Every campaign: flow, audience, show, status, start."""
+def campaign_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1)] = 50,
+) -> None:
+    """Campaigns, newest first: flow, audience, show, status (tests marked), start."""
     from rich.table import Table
-    from sqlmodel import select
 
+    from bot import campaigns
     from bot.db import session_scope
-    from bot.models import Campaign
 
     table = Table("id", "flow", "audience", "show", "status", "starts")
     with session_scope(_database()) as session:
-        for c in session.exec(select(Campaign).order_by(Campaign.id)).all():  # type: ignore[arg-type]
+        for c in campaigns.recent(session, limit):
             table.add_row(
                 str(c.id),
                 c.flow_id,
                 c.audience_tag,
                 c.show,
-                c.status,
+                f"{c.status} (test)" if c.is_test else c.status,
                 c.starts_at.isoformat(timespec="minutes") if c.starts_at else "-",
             )
     console.print(table)
@@ -622,15 +640,6 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(make_engine(settings.database_url))
     console.print("database is up to date")
-
-
-def _catalog(application: App) -> FlowCatalog:
-    from bot.flow_catalog import FlowCatalog
-
-    flows = application.flows
-    if isinstance(flows, FlowCatalog):
-        return flows
-    return FlowCatalog(flows=dict(flows))  # an App built from explicit flow files
 
 
 def _parse_time(text: str | None, now: datetime) -> datetime:

@@ -12,11 +12,12 @@ from typing import Any, Literal, TextIO
 from sqlmodel import Session, col, select
 
 from bot import campaigns
-from bot.models import Answer, Contact, Conversation
+from bot.models import Answer, AudienceMember, Contact, Conversation
 
 COLUMNS = (
     "campaign_id",
     "conversation_id",
+    "order",
     "market",
     "channel",
     "locale",
@@ -38,19 +39,26 @@ COLUMNS = (
 
 
 def rows(session: Session, campaign_id: int) -> Iterator[dict[str, Any]]:
-    """Answers without phone numbers or names: the team needs what was said, not who."""
-    campaigns.get(session, campaign_id)
+    """Answers without phone numbers or names: the team needs what was said, not who;
+    the order number lets them match an answer to its order in the shop."""
+    campaign = campaigns.get(session, campaign_id)
     query = (
-        select(Answer, Conversation, Contact.channel)
+        select(Answer, Conversation, Contact.channel, AudienceMember.order_ref)
         .join(Conversation, col(Conversation.id) == Answer.conversation_id)
         .join(Contact, col(Contact.id) == Conversation.contact_id)
+        .outerjoin(
+            AudienceMember,
+            (col(AudienceMember.contact_id) == Conversation.contact_id)
+            & (col(AudienceMember.tag) == campaign.audience_tag),
+        )
         .where(Conversation.campaign_id == campaign_id)
         .order_by(col(Answer.conversation_id), col(Answer.id))
     )
-    for answer, conversation, channel in session.exec(query):
+    for answer, conversation, channel, order in session.exec(query):
         yield {
             "campaign_id": campaign_id,
             "conversation_id": conversation.id,
+            "order": order,
             "market": conversation.market,
             "channel": channel,
             "locale": conversation.locale,

@@ -150,3 +150,9 @@ class FlowCatalog(Mapping[str, Flow]):
 
 def _looks_like_path(ref: str) -> bool:
     return ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref or Path(ref).is_file()
+
+
+def resolve(flows: Mapping[str, Flow], ref: str) -> tuple[Flow, Path | None]:
+    """A flow id or the path of a flow file, whatever mapping the App was built with."""
+    catalog = flows if isinstance(flows, FlowCatalog) else FlowCatalog(flows=dict(flows))
+    return catalog.resolve(ref)

@@ -78,6 +78,9 @@ class AudienceMember(SQLModel, table=True):
     tag: str = Field(primary_key=True, max_length=64)
     contact_id: int = Field(primary_key=True, foreign_key="contact.id")
     source: str | None = Field(default=None, max_length=64)
+    #: The shop's order number(s) this contact came with, so an answer can be matched
+    #: to its order in exports.
+    order_ref: str | None = Field(default=None, max_length=64)
 
 
 class Campaign(SQLModel, table=True):

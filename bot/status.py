@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rich import box
 from rich.console import Group
 from rich.table import Table
 from sqlalchemy import func
@@ -63,31 +64,27 @@ class CampaignReport:
     skipped: Counter[str] = field(default_factory=Counter)
 
     def render(self) -> Group:
+        """Fits a 100-column terminal: short headers, no inner padding, and the next
+        local send times in a table of their own."""
         c = self.campaign
+        headers = ("market", "planned", "waiting", "sent", "deliv.", "read", "started")
+        headers += ("done", "expired", "failed", "opt-out", "skipped")
         table = Table(
-            "market",
-            "planned",
-            "scheduled",
-            "next send (local)",
-            "sent",
-            "delivered",
-            "read",
-            "started",
-            "completed",
-            "expired",
-            "failed",
-            "opted out",
-            "skipped",
-            title=f"Campaign {c.id} · {c.show} · {c.status}",
+            *headers,
+            title=f"Campaign {c.id} · {c.show} · {c.status}" + (" (test)" if c.is_test else ""),
+            box=box.SIMPLE_HEAD,  # one space between columns
+            padding=0,
         )
+        upcoming = Table("market", "waiting", "next send (local)", title="Next sends")
         for name, m in sorted(self.markets.items()):
             table.add_row(
                 name,
                 *(str(n) for n in (m.planned, m.scheduled)),
-                m.next_send_local if m.scheduled else "-",
                 *(str(n) for n in (m.sent, m.delivered, m.read, m.started, m.completed)),
                 *(str(n) for n in (m.expired, m.failed, m.opted_out, m.skipped)),
             )
+            if m.scheduled:
+                upcoming.add_row(name, str(m.scheduled), m.next_send_local)
         messages = sorted({s for counts in self.deliveries.values() for s in counts})
         outbox = Table("market", *messages, title="All messages")
         for market, counts in sorted(self.deliveries.items()):
@@ -96,7 +93,8 @@ class CampaignReport:
         for reason, n in (self.skipped + self.failures).most_common():
             notes.add_row(reason, str(n))
         spent = f"{c.analysis_prompt_tokens:,} prompt + {c.analysis_completion_tokens:,} completion"
-        return Group(table, outbox, notes, f"analysis tokens: {spent}")
+        parts = [table, upcoming] if upcoming.row_count else [table]
+        return Group(*parts, outbox, notes, f"analysis tokens: {spent}")
 
 
 def campaign_report(session: Session, campaign_id: int) -> CampaignReport:

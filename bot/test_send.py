@@ -30,6 +30,7 @@ TEST_SOURCE = "operator test"
 @dataclass(frozen=True)
 class SentToSelf:
     campaign_id: int
+    flow_id: str
     channel: str
     address: str
     locale: str
@@ -125,16 +126,17 @@ def start_test(
         return campaign.id, chosen, pool
 
 
-def send_now(app: App, campaign_id: int) -> tuple[int, str | None]:
+async def deliver_test(app: App, campaign_id: int) -> tuple[int, str | None]:
     """Start the test's conversation and deliver its intro at once through the configured
-    senders; (messages accepted by the provider, the failure if one was refused)."""
-    app.dispatcher.start_due()
+    senders, on the caller's event loop (the one `serve`'s senders live on); (messages
+    the provider accepted, the failure if one was refused)."""
+    await asyncio.to_thread(app.dispatcher.start_due)
+    while (await deliver_due(app.engine, app.senders, app.clock, limit=50)).claimed:
+        pass
+    return await asyncio.to_thread(_outcome, app, campaign_id)
 
-    async def drain() -> None:
-        while (await deliver_due(app.engine, app.senders, app.clock, limit=50)).claimed:
-            pass
 
-    asyncio.run(drain())
+def _outcome(app: App, campaign_id: int) -> tuple[int, str | None]:
     with session_scope(app.engine) as session:
         rows = session.exec(
             select(Outbox.status, Outbox.last_error)
@@ -152,23 +154,26 @@ def send_now(app: App, campaign_id: int) -> tuple[int, str | None]:
     return accepted, failure
 
 
-def send_test(
+async def send_test(
     app: App,
-    flow: Flow,
+    flow_ref: str,
     address: str,
     *,
     channel: str | None = None,
     locale: str | None = None,
-    flow_path: str | None = None,
 ) -> SentToSelf:
-    """The whole use case, as the CLI and Slack call it."""
+    """The whole use case, as the CLI (`campaign test`) and Slack (`/postlive test`) call
+    it: `flow_ref` is a flow id or the path of a flow file."""
+    from bot.flow_catalog import resolve
+
+    flow, path = await asyncio.to_thread(resolve, app.flows, flow_ref)
     chosen_channel, normalized = parse_address(address, channel)
-    campaign_id, chosen_locale, pool = start_test(
-        app, flow, chosen_channel, normalized, locale, flow_path
+    campaign_id, chosen_locale, pool = await asyncio.to_thread(
+        start_test, app, flow, chosen_channel, normalized, locale, str(path) if path else None
     )
-    accepted, failure = send_now(app, campaign_id)
+    accepted, failure = await deliver_test(app, campaign_id)
     return SentToSelf(
-        campaign_id, chosen_channel, normalized, chosen_locale, pool, accepted, failure
+        campaign_id, flow.id, chosen_channel, normalized, chosen_locale, pool, accepted, failure
     )
 
 

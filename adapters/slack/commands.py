@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 HELP = """*postlive* — post-live surveys, digests and alerts
 `/postlive start` — open the start form, or inline:
     `/postlive start post-live --audience TAG [--pool P] [--at TIME] [--show TITLE]`
+`/postlive test FLOW --to ADDRESS [--locale L]` — the survey to your own phone, now
+`/postlive list` — the latest campaigns
 `/postlive status ID` — where every conversation and message stands
 `/postlive pause ID` · `resume ID` · `stop ID` — steer a campaign
 `/postlive digest ID` — post the campaign's digest and chart here
@@ -48,6 +50,7 @@ CHANGES = {
     "resume": "resume campaigns",
     "stop": "stop campaigns",
     "loop": "close the loop with customers",
+    "test": "send test surveys",
 }
 
 
@@ -88,6 +91,16 @@ def _start_parser() -> _Parser:
     parser.add_argument("--pool")
     parser.add_argument("--at")
     parser.add_argument("--show", default="")
+    return parser
+
+
+def _test_parser() -> _Parser:
+    parser = _Parser(prog="test", add_help=False, exit_on_error=False)
+    parser.usage_hint = "post-live --to +81901234567 [--locale ja] [--channel telegram]"
+    parser.add_argument("flow")
+    parser.add_argument("--to", required=True)
+    parser.add_argument("--locale")
+    parser.add_argument("--channel")
     return parser
 
 
@@ -180,6 +193,35 @@ async def _start(call: Call) -> None:
     await call.respond(blocks=plan_blocks(plan, spec, team.language), text="Campaign plan")
 
 
+async def _test(call: Call) -> None:
+    """The CLI's `campaign test`: same use case (bot.test_send)."""
+    from bot.test_send import send_test
+
+    parsed = _test_parser().parse_args(call.args)
+    await call.ack(f"📲 Sending {parsed.flow} to {parsed.to}…")
+    sent = await send_test(
+        call.team.app, parsed.flow, parsed.to, channel=parsed.channel, locale=parsed.locale
+    )
+    if not sent.accepted:
+        raise PostliveError(f"test campaign {sent.campaign_id}: not accepted: {sent.failure}")
+    await call.respond(
+        text=f"test campaign {sent.campaign_id}: {sent.flow_id} in {sent.locale} sent to "
+        f"{sent.address} on {sent.channel} (kept out of digests)"
+    )
+
+
+async def _list(call: Call) -> None:
+    """The CLI's `campaign list`, newest first."""
+
+    def listing() -> list[str]:
+        with session_scope(call.team.app.engine) as session:
+            return [campaigns.describe(c) for c in campaigns.recent(session, 20)]
+
+    await call.ack()
+    lines = await call.team.db(listing)
+    await call.respond(text="\n".join(lines) if lines else "no campaigns yet")
+
+
 async def _status(call: Call) -> None:
     campaign_id = _number(call.args, "the campaign id", "status 12")
     await call.ack()
@@ -259,6 +301,8 @@ async def _review(call: Call) -> None:
 HANDLERS: dict[str, Callable[[Call], Awaitable[None]]] = {
     "help": _help,
     "start": _start,
+    "test": _test,
+    "list": _list,
     "status": _status,
     "pause": _steer(CampaignStatus.PAUSED, "pause"),
     "resume": _steer(CampaignStatus.RUNNING, "resume"),

@@ -134,3 +134,39 @@ def test_parse_time_reads_now_and_iso_times() -> None:
     assert _parse_time("now", fixed) == fixed
     assert _parse_time(None, fixed) == fixed
     assert _parse_time("2026-12-01T19:00", fixed) == datetime(2026, 12, 1, 19, tzinfo=UTC)
+
+
+def test_a_campaign_started_from_a_path_is_found_by_serve_and_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from adapters.simulator import SimulatorChannel
+    from bot.bootstrap import build
+    from bot.clock import FrozenClock
+    from bot.resources import flows_dir
+    from bot.settings import Settings
+    from tests.conftest import deliver
+
+    configure_whatsapp(monkeypatch)
+    survey = tmp_path / "elsewhere" / "pop-up.yaml"
+    survey.parent.mkdir()
+    text = (flows_dir() / "post-live.yaml").read_text(encoding="utf-8")
+    survey.write_text(text.replace("id: post-live", "id: pop-up", 1), encoding="utf-8")
+    run("audience", "import", str(DATA / "audience" / "plain.csv"), "--tag", "show-7")
+    out = run("campaign", "start", str(survey), "--audience", "show-7", "--now", "-y")
+    assert "Plan: pop-up" in out and "started" in out
+
+    # What `serve` builds: no FLOWS_DIR, yet the campaign's file is found.
+    clock = FrozenClock(datetime.now(UTC))
+    served = build(Settings(_env_file=None, database_url=database_url), clock=clock)  # type: ignore[call-arg]
+    try:
+        assert "pop-up" not in set(served.flows)  # not in any folder...
+        assert served.flows["pop-up"].id == "pop-up"  # ...but found through its campaign
+        channel = SimulatorChannel()
+        served.senders = {"whatsapp": channel}
+        assert served.dispatcher.start_due() > 0  # --now: whatever the hour
+        deliver(served)
+        assert len(channel.transcripts) >= 3  # every consenting contact of plain.csv
+    finally:
+        served.engine.dispose()

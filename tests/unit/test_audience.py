@@ -178,14 +178,40 @@ def test_shopify_phone_from_shipping_then_billing_when_phone_is_empty(
     assert (pablo.name, pablo.country, pablo.timezone) == ("Pablo García", "ES", "Europe/Madrid")
 
 
-def test_shopify_accepts_marketing_is_the_whatsapp_consent(session: Session) -> None:
-    run(session, DATA / "shopify_orders.csv")
+def test_shopify_accepts_marketing_is_email_consent_not_whatsapp_consent(
+    session: Session,
+) -> None:
+    report = run(session, DATA / "shopify_orders.csv")
     people = contacts(session)
 
+    # Ava ticked "Accepts Marketing" (e-mail): that is no WhatsApp opt-in.
+    assert people["+14155550132"].consent is False
+    assert people["+14155550132"].consent_source is None
+    assert report.without_consent == len(people)
+
+
+def test_the_operator_names_the_consent_column_or_vouches_for_the_file(
+    session: Session, tmp_path: Path
+) -> None:
+    run(session, DATA / "shopify_orders.csv", consent_column="Accepts Marketing")
+    people = contacts(session)
     assert people["+14155550132"].consent is True
-    assert people["+14155550132"].consent_source == "import:shopify"
+    assert people["+14155550132"].consent_source == "import:shopify:accepts marketing"
     assert people["+4915123456789"].consent is False
-    assert people["+34612345678"].consent is False
+
+    path = write(tmp_path, "name,phone\nMia,+4915199887766\n", "list.csv")
+    report = run(session, path, tag="vouched", assume_consent=True)
+    mia = contacts(session)["+4915199887766"]
+    assert mia.consent is True and mia.consent_source == "import:operator"
+    assert report.without_consent == 0
+
+
+def test_a_named_consent_column_that_is_not_there_is_refused(
+    session: Session, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "name,phone\nMia,+4915199887766\n", "list.csv")
+    with pytest.raises(AudienceError, match="no column 'WhatsApp OK'"):
+        run(session, path, consent_column="WhatsApp OK")
 
 
 def test_shopify_rejections_point_at_the_order_first_line(session: Session) -> None:

@@ -1,4 +1,4 @@
-"""campaign: flow path, window override, test campaigns
+"""campaign: flow path, window override, test campaigns; audience member's order number
 
 Revision ID: 0006
 Revises: 0005
@@ -29,8 +29,15 @@ def upgrade() -> None:
             sa.Column("is_test", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
+    with op.batch_alter_table("audiencemember") as batch:
+        batch.add_column(
+            sa.Column("order_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("audiencemember") as batch:
+        batch.drop_column("order_ref")
     with op.batch_alter_table("campaign") as batch:
         batch.drop_column("is_test")
         batch.drop_column("ignore_windows")
