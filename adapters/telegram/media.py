@@ -6,12 +6,18 @@ gives contains the bot token, so it is never stored, and Telegram only serves fi
 refers to are fetched (getFile, then the file URL) into MEDIA_DIR through bot.media, which
 records where they were kept so `contacts forget` can delete them. A failure is logged;
 the answer keeps its file id, which the bot can still resolve later.
+
+Files come only from the TELEGRAM_API_URL host (api.telegram.org): a file path that
+points anywhere else is not fetched. getFile and the download together have one time
+limit (`TOTAL_SECONDS`); a file without a declared size, or larger than MEDIA_MAX_BYTES,
+is not fetched, and what arrives is checked again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -25,11 +31,21 @@ from bot.messages import Inbound
 log = logging.getLogger(__name__)
 
 SCHEME = "tg-file:"
+#: getFile and the download of one file never take longer than this.
+TOTAL_SECONDS = 60.0
 
 
-async def keep_media(app: App, bot: Bot, inbound: Inbound) -> int:
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() if parts.scheme in ("http", "https") else ""
+
+
+async def keep_media(
+    app: App, bot: Bot, inbound: Inbound, total_seconds: float = TOTAL_SECONDS
+) -> int:
     """Download every Telegram file of `inbound` an answer holds; returns how many."""
     store = MediaStore(app.settings.media_dir, app.settings.media_max_bytes)
+    allowed = {_host(app.settings.telegram_api_url), "api.telegram.org"}
     kept = 0
     for index, item in enumerate(inbound.media):
         if not item.url.startswith(SCHEME):
@@ -38,11 +54,21 @@ async def keep_media(app: App, bot: Bot, inbound: Inbound) -> int:
             continue  # not an answer: nothing `contacts forget` could find later
         try:
             kind = store.check(item.content_type)
-            file = await bot.get_file(item.url.removeprefix(SCHEME))
-            store.check(kind, file.file_size)
-            data = await file.download_as_bytearray()
+            async with asyncio.timeout(total_seconds):
+                file = await bot.get_file(item.url.removeprefix(SCHEME))
+                if file.file_size is None:
+                    raise MediaRejected("no declared size")
+                store.check(kind, file.file_size)
+                if _host(file.file_path or "") not in allowed:
+                    raise MediaRejected("file is not on the Bot API host")
+                data = await file.download_as_bytearray()
             name = store.name_for(inbound.channel, inbound.external_id, index, item.url, kind)
             path = await asyncio.to_thread(store.save, name, bytes(data), kind)
+        except TimeoutError:
+            log.warning(
+                "media of update %s not fetched: over %ss", inbound.external_id, total_seconds
+            )
+            continue
         except MediaRejected as exc:
             log.warning("media of update %s not kept: %s", inbound.external_id, exc.reason)
             continue
@@ -50,7 +76,9 @@ async def keep_media(app: App, bot: Bot, inbound: Inbound) -> int:
             reason = str(exc).replace(bot.token, "<token>")
             log.warning("media of update %s not fetched: %s", inbound.external_id, reason)
             continue
-        await asyncio.to_thread(_attach, app, inbound, item.url, str(path))
+        if not await asyncio.to_thread(_attach, app, inbound, item.url, str(path)):
+            path.unlink(missing_ok=True)  # forgotten while the file came: it must not stay
+            continue
         kept += 1
     return kept
 

@@ -135,10 +135,15 @@ def _sql_scan(app: App, needles: list[bytes]) -> list[str]:
     with app.engine.connect() as conn:
         for table, name in columns:
             for needle in needles:
-                pattern = "%" + needle.decode("utf-8") + "%"
+                # ESCAPE '!': PostgreSQL would read the backslash of "\u00e1" as an escape.
+                word = needle.decode("utf-8")
+                word = word.replace("!", "!!").replace("%", "!%").replace("_", "!_")
                 count = conn.execute(
-                    text(f'SELECT count(*) FROM "{table}" WHERE CAST("{name}" AS TEXT) LIKE :p'),
-                    {"p": pattern},
+                    text(
+                        f'SELECT count(*) FROM "{table}" '
+                        f"WHERE CAST(\"{name}\" AS TEXT) LIKE :p ESCAPE '!'"
+                    ),
+                    {"p": f"%{word}%"},
                 ).scalar_one()
                 if count:
                     hits.append(f"{table}.{name} holds {needle!r}")
