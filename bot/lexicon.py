@@ -1295,6 +1295,16 @@ _DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "zh": ("数据", "资料", "信息", "个人信息"),
 }
 
+#: Whole requests to be forgotten, found anywhere in a short message.
+FORGET_PHRASES: frozenset[str] = frozenset(
+    {
+        "forget me", "right to be forgotten", "olvídame", "olvidame", "olvídenme", "olvidenme",
+        "oubliez-moi", "oubliez moi", "droit à l'oubli", "vergiss mich", "vergessen sie mich",
+        "recht auf vergessenwerden", "esqueçam-me", "esquecam me", "me esqueçam",
+        "dimenticatemi", "diritto all'oblio",
+    }
+)
+
 #: Verbs that erase, per language; "*" marks a stem ("borr*": "borren", "borrad").
 DELETE_VERBS: Mapping[str, tuple[str, ...]] = MappingProxyType(_DELETE_VERBS_BY_LANGUAGE)
 #: What the customer asks to erase, with its possessive ("my data", "mis datos").
