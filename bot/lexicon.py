@@ -572,7 +572,8 @@ _STOP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "прекратить",
         "не пишите",
     ),
-    "tr": ("dur", "durdur", "iptal", "abonelikten çık", "abonelikten cik*", "aboneliği iptal et"),
+    "tr": ("dur", "durdur", "ret", "iptal", "abonelikten çık", "abonelikten cik",
+           "aboneliği iptal et"),
     "nl": ("stop", "stoppen", "afmelden", "uitschrijven", "opzeggen", "geen berichten meer"),
     "pl": (
         "stop",
