@@ -135,3 +135,13 @@ def test_french_puts_a_narrow_no_break_space_before_double_punctuation() -> None
 
 def test_german_calls_the_other_choice_sonstiges() -> None:
     assert FLOW.question("problems").choices[-1].text["de"] == "Sonstiges"
+
+
+def test_every_shipped_locale_has_digest_labels() -> None:
+    from adapters.slack.labels import LABELS, TeamLanguage
+
+    for locale in FLOW.locales:
+        team = TeamLanguage(locale)
+        assert team.has_catalogue, locale
+        assert set(LABELS[team.catalogue]) == set(LABELS["en"]), team.catalogue
+    assert TeamLanguage("zh-HK").catalogue == "zh-TW"
