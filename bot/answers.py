@@ -281,7 +281,7 @@ def _readings(key: str) -> list[str]:
         "P",
     )
     calmer = _courteous(symbols)
-    stretched = re.sub(r"(\w)\1{2,}", r"\1", calmer)
+    stretched = re.sub(r"([^\W\d_])\1{2,}", r"\1", calmer)  # letters only: "555" is a laugh
     for candidate in (symbols, calmer, stretched):
         if candidate and candidate not in out:
             out.append(candidate)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from babel.dates import format_date
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -17,7 +16,7 @@ from bot.clock import utc
 from bot.db import upsert_insert
 from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, Step
 from bot.flows import Flow
-from bot.locales import normalize_tag
+from bot.locales import long_date
 from bot.messages import Channel, Outbound, Template
 from bot.models import Answer, Campaign, Contact, Conversation, ConversationState
 
@@ -186,9 +185,8 @@ def _coupon_text(
             )
         return f"{effect.thank_you}\n\n{effect.fallback}"
     expires = coupon.expires_at or now
-    babel_locale = (normalize_tag(conversation.locale) or "en").replace("-", "_")
     try:
-        expires_text = format_date(expires, format="long", locale=babel_locale)
+        expires_text = long_date(expires, conversation.locale)
     except Exception:  # noqa: BLE001 - an exotic locale must not block the coupon
         expires_text = expires.date().isoformat()
     coupon_line = effect.coupon_text.format(code=coupon.code, expires=expires_text)

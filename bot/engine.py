@@ -127,9 +127,9 @@ def step(flow: Flow, convo: Convo, event: Event, *, shop: str = "our shop") -> S
         )
     match event:
         case Start(show=show):
-            return _start(flow, convo, show or shop)
+            return _start(flow, convo, show or shop, shop)
         case Remind(show=show):
-            return _remind(flow, convo, show or shop)
+            return _remind(flow, convo, show or shop, shop)
         case Expire():
             if convo.state == S.ACTIVE:
                 return Step(replace(convo, state=S.EXPIRED))
@@ -145,13 +145,13 @@ def no_open_conversation(locale: str, shop: str) -> Send:
     return Send("no_open", phrase("no_open_conversation", locale, shop=shop))
 
 
-def _start(flow: Flow, convo: Convo, show: str) -> Step:
+def _start(flow: Flow, convo: Convo, show: str, shop: str) -> Step:
     if convo.state != S.PLANNED:
         return Step(convo)
     first = _next_position(flow, convo.answers, -1)
     assert first is not None  # the first question has no ask_if (validated on load)
     convo = replace(convo, state=S.ACTIVE, position=first, retries=0)
-    intro = flow.text("intro", convo.locale).format(show=show)
+    intro = flow.text("intro", convo.locale).format(show=show, shop=shop)
     question = render_question(flow, flow.questions[first], convo.locale)
     send = replace(
         question,
@@ -163,10 +163,10 @@ def _start(flow: Flow, convo: Convo, show: str) -> Step:
     return Step(convo, (send,))
 
 
-def _remind(flow: Flow, convo: Convo, show: str) -> Step:
+def _remind(flow: Flow, convo: Convo, show: str, shop: str) -> Step:
     if convo.state != S.ACTIVE or convo.reminded:
         return Step(convo)
-    reminder = flow.text("reminder", convo.locale).format(show=show)
+    reminder = flow.text("reminder", convo.locale).format(show=show, shop=shop)
     question = render_question(flow, flow.questions[convo.position], convo.locale)
     send = replace(
         question,

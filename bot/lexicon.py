@@ -572,7 +572,8 @@ _STOP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "прекратить",
         "не пишите",
     ),
-    "tr": ("dur", "durdur", "iptal", "abonelikten çık", "abonelikten cik*", "aboneliği iptal et"),
+    "tr": ("dur", "durdur", "ret", "iptal", "abonelikten çık", "abonelikten cik",
+           "aboneliği iptal et"),
     "nl": ("stop", "stoppen", "afmelden", "uitschrijven", "opzeggen", "geen berichten meer"),
     "pl": (
         "stop",
@@ -1294,6 +1295,16 @@ _DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "ko": ("정보", "데이터", "개인정보"),
     "zh": ("数据", "资料", "信息", "个人信息"),
 }
+
+#: Whole requests to be forgotten, found anywhere in a short message.
+FORGET_PHRASES: frozenset[str] = frozenset(
+    {
+        "forget me", "right to be forgotten", "olvídame", "olvidame", "olvídenme", "olvidenme",
+        "oubliez-moi", "oubliez moi", "droit à l'oubli", "vergiss mich", "vergessen sie mich",
+        "recht auf vergessenwerden", "esqueçam-me", "esquecam me", "me esqueçam",
+        "dimenticatemi", "diritto all'oblio",
+    }
+)
 
 #: Verbs that erase, per language; "*" marks a stem ("borr*": "borren", "borrad").
 DELETE_VERBS: Mapping[str, tuple[str, ...]] = MappingProxyType(_DELETE_VERBS_BY_LANGUAGE)

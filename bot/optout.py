@@ -91,24 +91,7 @@ _NEGATORS = frozenset(sentence_key(w) for w in lexicon.NEGATORS)
 _GLUED_NEGATORS = tuple(n for n in _NEGATORS if _glued(n[0]))
 _CONDITIONALS = frozenset(sentence_key(w) for w in lexicon.CONDITIONALS)
 _NEGATED_ENDINGS = tuple(sentence_key(w) for w in lexicon.NEGATED_ENDINGS)
-_FORGET = _compile(
-    [
-        "forget me",
-        "right to be forgotten",
-        "gdpr",
-        "olvidame",
-        "olvidenme",
-        "oubliez moi",
-        "vergiss mich",
-        "vergessen sie mich",
-        "esqueçam me",
-        "esquecam me",
-        "dimentica i miei dati",
-        "dsgvo",
-        "lgpd",
-        "rgpd",
-    ]
-)
+_FORGET = _compile(lexicon.FORGET_PHRASES)
 _DELETE_VERBS = {lang: _compile(stems) for lang, stems in lexicon.DELETE_VERBS.items()}
 _DELETE_OBJECTS = {lang: _compile(objs) for lang, objs in lexicon.DELETE_OBJECTS.items()}
 _OLD_DELETE = _compile(lexicon.DELETE_WORDS)

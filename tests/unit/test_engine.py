@@ -26,7 +26,7 @@ def test_start_sends_the_intro_with_the_first_question_and_its_buttons() -> None
     (send,) = result.effects
     assert isinstance(send, Send)
     assert "冬のニット" in send.text
-    assert FLOW.text("intro", "ja").format(show="冬のニット") in send.text
+    assert FLOW.text("intro", "ja").format(show="冬のニット", shop="our shop") in send.text
     assert send.template == "intro"
     assert [c.payload for c in send.choices] == [f"overall:{n}" for n in (5, 4, 3, 2, 1)]
     assert result.convo.state == S.ACTIVE

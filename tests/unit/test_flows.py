@@ -45,10 +45,14 @@ def test_the_shipped_survey_loads_with_every_market_language() -> None:
 
 def test_texts_fall_back_from_region_to_language_to_default() -> None:
     flow = load_flow(SHIPPED)
-    assert flow.locale_for("pt-PT") == "pt-BR"
-    assert flow.locale_for("es-AR") == "es"
+    assert flow.locale_for("pt-PT") == "pt-PT"
+    assert flow.locale_for("pt") == "pt-BR"
+    assert flow.locale_for("es-AR") == "es-419"
+    assert flow.locale_for("es-ES") == "es"
     assert flow.locale_for("es_MX") == "es-MX"
-    assert flow.locale_for("ko") == "en"
+    assert flow.locale_for("zh-HK") == "zh-TW"
+    assert flow.locale_for("ko-KR") == "ko"
+    assert flow.locale_for("sv") == "en"
     assert flow.locale_for(None) == "en"
     assert flow.text("intro", "de") != flow.text("intro", "en")
 

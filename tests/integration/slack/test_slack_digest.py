@@ -111,8 +111,10 @@ async def test_the_digest_speaks_the_team_language_or_says_it_cannot(app: App) -
     chinese = texts([b for m in render(built, TeamLanguage("zh-CN")) for b in m])
     assert "已发送" in chinese and "德国" in chinese and "Labels in English" not in chinese
     french = texts([b for m in render(built, TeamLanguage("fr")) for b in m])
-    assert "Allemagne" in french
-    assert "Labels in English: no catalogue for TEAM_LANGUAGE=fr" in french
+    assert "Allemagne" in french and "Envoyés" in french and "Labels in English" not in french
+    swedish = texts([b for m in render(built, TeamLanguage("sv")) for b in m])
+    assert "Tyskland" in swedish
+    assert "Labels in English: no catalogue for TEAM_LANGUAGE=sv" in swedish
 
 
 async def test_daily_digest_once_a_day_at_the_team_time_and_a_final_one(
