@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--provider", required=True)
-    parser.add_argument("--lease", type=float, default=2.0)
+    parser.add_argument("--lease", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--chat-rate", type=float, default=100.0)
