@@ -22,13 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlmodel import func, select  # noqa: E402
+
+from benchmarks.conditions import conditions  # noqa: E402
 from bot import campaigns, coupons  # noqa: E402
 from bot.bootstrap import build  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.db import session_scope  # noqa: E402
 from bot.engine import Convo, Start, step  # noqa: E402
 from bot.messages import Channel, Inbound  # noqa: E402
-from bot.models import AudienceMember, Contact  # noqa: E402
+from bot.models import AudienceMember, Contact, Conversation, ConversationState  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 ANSWERS = ("5", "1", "late, damaged", "The colour looked brighter on the stream")
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10_000)
     args = parser.parse_args()
     n = args.conversations
+    print(conditions("engine, start"))
     workdir = Path(tempfile.mkdtemp(prefix="postlive-bench-"))
     try:
         clock = FrozenClock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
@@ -62,11 +66,19 @@ def main() -> None:
                 session.flush()
                 session.add(AudienceMember(tag="bench", contact_id=contact.id))
             coupons.generate(session, "post-live", n)
-            campaigns.start(session, flow, "bench", clock.now(), clock.now())
+            # No spreading over the window (rates={}): every intro is due now, so every
+            # conversation opens and every answer below takes the open-conversation path.
+            campaigns.start(session, flow, "bench", clock.now(), clock.now(), rates={})
         setup = time.perf_counter() - t0
         t0 = time.perf_counter()
         started = app.dispatcher.start_due()
         start_time = time.perf_counter() - t0
+        with session_scope(app.engine) as session:
+            opened = session.exec(
+                select(func.count()).where(Conversation.state == ConversationState.ACTIVE)
+            ).one()
+        # The benchmark measures answers to open conversations, or it measures nothing.
+        assert started == n and opened == n, f"only {opened} of {n} conversations opened"
 
         latencies: list[float] = []
         t0 = time.perf_counter()
@@ -88,8 +100,18 @@ def main() -> None:
                 ).convo
         pure = time.perf_counter() - t0
 
+        with session_scope(app.engine) as session:
+            positions = session.exec(
+                select(Conversation.state, Conversation.position, func.count()).group_by(
+                    Conversation.state, Conversation.position
+                )
+            ).all()
+        # Every answer was taken as the answer to its question, in every conversation.
+        expected = [(ConversationState.ACTIVE, len(ANSWERS), n)]
+        assert [tuple(row) for row in positions] == expected, positions
         answers = len(latencies)
         latencies.sort()
+        print(conditions("engine, end"))
         print(
             f"conversations: {n}  (setup {setup:.1f}s, {started} intros dispatched "
             f"in {start_time:.1f}s, {started / start_time:,.0f}/s)"

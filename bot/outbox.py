@@ -9,9 +9,8 @@ with backoff, or failed for good.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, or_, update
@@ -20,8 +19,9 @@ from sqlmodel import Session, select
 from bot.db import session_scope, supports_skip_locked, upsert_insert
 from bot.messages import Channel, Choice, Outbound, Template
 from bot.models import Outbox, OutboxStatus
+from bot.ratelimit import DEFAULT_POLICY, RetryPolicy
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = DEFAULT_POLICY.attempts
 #: A claimed row whose worker died becomes claimable again after this long.
 LEASE = timedelta(seconds=120)
 
@@ -112,6 +112,9 @@ class Claimed:
     #: Reclaimed after its lease ran out: the worker holding it died, maybe after the
     #: provider accepted the message and before we recorded it. See `claim`.
     in_doubt: bool = False
+    #: For a row in doubt: the earliest the lost attempt can have reached the provider
+    #: (the row was not due before), where a lookup starts.
+    since: datetime | None = None
 
 
 def claim(
@@ -153,6 +156,7 @@ def claim(
                 row.claimed_until = None
                 row.sent_at = row.sent_at or now
                 continue
+            since = _aware(row.next_attempt_at) if in_doubt else None
             row.status = OutboxStatus.SENDING
             row.claimed_until = now + lease
             row.attempts += 1
@@ -166,9 +170,15 @@ def claim(
                     row.conversation_id,
                     from_row(row),
                     in_doubt,
+                    since,
                 )
             )
         return claimed
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every one we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def release(session: Session, row_id: int) -> None:
@@ -203,18 +213,19 @@ def mark_retry(
     now: datetime,
     retry_after: float | None = None,
     *,
-    may_give_up: bool = True,
+    rate_limited: bool = False,
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> bool:
     """Schedule another attempt; returns False (and fails the row) when out of attempts.
 
-    `may_give_up=False` is for a provider's "not now" (429 with Retry-After): flow
-    control, not a failure, so a burst of them never turns a message into a dead letter
-    (the attempt still counts, for the record).
+    The one retry policy (bot.ratelimit.RetryPolicy) decides: Retry-After honoured, else
+    jittered backoff; a provider's "not now" (`rate_limited`, a 429) is flow control and
+    has a larger bound than failures, but a bound all the same.
     """
-    if may_give_up and attempts >= MAX_ATTEMPTS:
+    if policy.gives_up(attempts, rate_limited=rate_limited):
         mark_failed(session, row_id, f"gave up after {attempts} attempts: {error}", "gave_up")
         return False
-    delay = retry_after if retry_after is not None else backoff(attempts)
+    delay = policy.delay(attempts, retry_after)
     session.execute(
         update(Outbox)
         .where(Outbox.id == row_id)
@@ -265,6 +276,6 @@ def cancel_for_contact(session: Session, contact_id: int) -> int:
     return result.rowcount or 0
 
 
-def backoff(attempts: int, base: float = 2.0, cap: float = 900.0) -> float:
+def backoff(attempts: int) -> float:
     """Exponential backoff with full jitter: spreads retries after a provider outage."""
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempts - 1)))  # noqa: S311
+    return DEFAULT_POLICY.delay(attempts)

@@ -1,4 +1,22 @@
-"""Async rate limits for outgoing messages: per provider (channel) and per recipient.
+"""The one rate-limit and retry policy for outgoing calls: token buckets, bounded retries.
+
+Every channel paces and retries through this module: the outbox worker (bot.delivery)
+for whole messages, the senders for the extra parts of a split message, the Slack poster
+for its posts. Three pieces, each usable alone:
+
+    Limit(rate, per_recipient, burst)   what a provider allows (messages per second)
+    RateLimiter(limits)                 `await limiter.acquire(channel, recipient)` before
+                                        each call; `limiter.pause(channel, seconds)` after
+                                        a 429 that said Retry-After
+    RetryPolicy()                       how often and how late to try again: Retry-After
+                                        honoured (capped), else exponential backoff with
+                                        full jitter; 429s and other errors both bounded
+    await call(fn, limiter=..., channel=..., recipient=...)
+                                        pace + call + bounded in-process retries on
+                                        RateLimited (for callers without an outbox row)
+
+Errors carry their data: a call refused for rate raises `bot.errors.RateLimited(
+retry_after)`; `call` re-raises it once the policy gives up.
 
 Providers limit how fast one account may send (Twilio: 80 messages per second per
 WhatsApp sender by default; Telegram: about 30 per second per bot and 1 per second per
@@ -17,11 +35,18 @@ takes its share of every provider rate (see docs/scaling.md).
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+from bot.errors import RateLimited
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Largest pause a single Retry-After may impose on a whole channel, in seconds.
 MAX_PAUSE = 300.0
@@ -88,6 +113,8 @@ class Bucket:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+#: A channel without configured limits: only a provider's pause applies.
+_UNLIMITED = Limit()
 
 
 class RateLimiter:
@@ -110,9 +137,7 @@ class RateLimiter:
 
     async def acquire(self, channel: str, recipient: str) -> None:
         """Wait until one message to `recipient` on `channel` may go."""
-        limit = self.limits.get(channel)
-        if limit is None:
-            return
+        limit = self.limits.get(channel) or _UNLIMITED
         waited = 0.0
         # The recipient first: a slot on the channel must not be held while a chat cools.
         if limit.per_recipient:
@@ -161,3 +186,65 @@ class RateLimiter:
     @property
     def tracked_recipients(self) -> int:
         return len(self._recipients)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a refused call is tried again, and when we stop.
+
+    `attempts` bounds calls that failed for any other reason (5xx, network); a 429 is
+    flow control, not a failure, so it has its own, larger bound (`rate_limited`): a
+    burst of them never turns a message into a dead letter, and a provider that keeps
+    refusing cannot keep a message retrying forever either.
+    """
+
+    attempts: int = 8
+    rate_limited: int = 30
+    #: Backoff: full jitter over base * 2**(attempt-1), capped.
+    base: float = 2.0
+    cap: float = 900.0
+    #: A Retry-After longer than this is read as this.
+    max_retry_after: float = 3600.0
+
+    def gives_up(self, attempt: int, *, rate_limited: bool = False) -> bool:
+        """True when `attempt` (1 for the first call) was the last one allowed."""
+        return attempt >= (self.rate_limited if rate_limited else self.attempts)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds before the next try: what the provider asked for, else backoff."""
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self.max_retry_after)
+        return random.uniform(0, min(self.cap, self.base * 2 ** max(0, attempt - 1)))  # noqa: S311
+
+
+#: The policy the outbox and the adapters use unless given another.
+DEFAULT_POLICY = RetryPolicy()
+
+
+async def call(
+    fn: Callable[[], Awaitable[T]],
+    *,
+    limiter: RateLimiter,
+    channel: str,
+    recipient: str,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> T:
+    """Pace one call with `limiter` and retry it while the provider says RateLimited.
+
+    For callers that send outside the outbox (which retries through its rows): waits
+    Retry-After (the whole channel pauses), or backoff when none was given, up to
+    `policy.rate_limited` calls, then re-raises the last RateLimited. Other errors
+    propagate at once: the caller knows what they mean.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        await limiter.acquire(channel, recipient)
+        try:
+            return await fn()
+        except RateLimited as exc:
+            if policy.gives_up(attempt, rate_limited=True):
+                raise
+            wait = policy.delay(attempt, exc.retry_after)
+            log.info("%s rate limited; trying again in %.1f s", channel, wait)
+            limiter.pause(channel, wait)

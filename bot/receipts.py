@@ -180,6 +180,25 @@ def _unreachable(session: Session, contact_id: int, reason: str) -> None:
     )
 
 
+def claim_orphan(engine: Engine, channel: str, key: str, provider_id: str) -> bool:
+    """A provider callback names the outbox row its message was sent for (the WhatsApp
+    StatusCallback URL carries the row's key): a row still `sending` without a provider
+    id (its worker died between the provider's acceptance and our commit) takes the id
+    now, so it is recorded as sent when reclaimed and never sent twice. True if claimed."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.idempotency_key) == key,
+                Outbox.channel == channel,
+                Outbox.status == OutboxStatus.SENDING,
+                col(Outbox.provider_id).is_(None),
+            )
+            .values(provider_id=provider_id)
+        )
+        return bool(result.rowcount)
+
+
 def refused(
     session: Session, channel: str, address: str, reason: Reason, detail: str, now: datetime
 ) -> bool:

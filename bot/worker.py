@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from bot import outbox
 from bot.bootstrap import App
-from bot.delivery import DeadLetterHook, Delivery, DeliveryReport, deliver_due
+from bot.delivery import DeadLetterHook, Delivery, DeliveryReport, deliver_due, in_database
 from bot.ratelimit import RateLimiter, channel_limits
 from bot.scheduler import JobSpec, Leadership, standard_jobs
 
@@ -95,7 +95,7 @@ class OutboxWorker:
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
         try:
-            return await asyncio.to_thread(
+            return await in_database(
                 outbox.claim,
                 self.app.engine,
                 self.app.clock.now(),
@@ -117,7 +117,7 @@ class OutboxWorker:
             except asyncio.CancelledError:
                 report = DeliveryReport()
                 with contextlib.suppress(Exception):
-                    await asyncio.to_thread(_release, self.app, row)
+                    await in_database(_release, self.app, row)
                 report.released += 1
                 self.report.add(report)
                 raise

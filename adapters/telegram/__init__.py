@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute, Route
 
 from adapters.telegram.client import WEBHOOK_PATH, LoopBot, configured
-from adapters.telegram.sender import SendLimiter, TelegramSender
+from adapters.telegram.sender import TelegramSender
 from adapters.telegram.webhook import TelegramWebhook
+from bot.ratelimit import RateLimiter, channel_limits
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.settings import Settings
 
-__all__ = ["SendLimiter", "TelegramSender", "routes", "sender"]
+__all__ = ["TelegramSender", "routes", "sender"]
 
 
 def routes(app: App) -> list[BaseRoute]:
@@ -39,10 +40,6 @@ def routes(app: App) -> list[BaseRoute]:
 def sender(settings: Settings) -> TelegramSender | None:
     if not configured(settings):
         return None
-    # The worker (bot.ratelimit) paces whole messages at these rates too; this limiter
-    # also paces the parts of a long message, which only the sender sees.
-    limiter = SendLimiter(
-        per_chat_interval=1.0 / settings.telegram_chat_mps,
-        per_second=settings.telegram_mps / max(1, settings.outbox_workers),
-    )
-    return TelegramSender(LoopBot(settings), limiter)
+    # The worker (bot.ratelimit) paces whole messages at these rates too; the same
+    # policy paces the parts of a long message, which only the sender sees.
+    return TelegramSender(LoopBot(settings), RateLimiter(channel_limits(settings)))

@@ -17,10 +17,7 @@ message can also repeat that one message; nothing on our side can tell.)
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message
 from telegram.error import (
@@ -41,6 +38,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.messages import Outbound
+from bot.ratelimit import RateLimiter
 
 BLOCKED = "blocked the bot"
 _FORBIDDEN_REASONS = (
@@ -51,48 +49,17 @@ _FORBIDDEN_REASONS = (
 )
 
 
-class SendLimiter:
-    """Telegram's limits: about one message per second in a chat, 30 per second overall.
+class TelegramSender:
+    """The `bot.delivery.Sender` for Telegram.
 
-    A send reserves the next free slot for its chat and for the bot, then sleeps until it;
-    reserving takes no await, so concurrent sends never take the same slot. The outbox
-    worker's limiter (bot.ratelimit) paces whole messages the same way; this one exists
-    for the parts of a split message, which only the sender sees, and for callers that
-    send without the worker.
+    Every part is paced by `limiter` (bot.ratelimit, the one policy: about one message
+    per second in a chat, 30 per second overall). The outbox worker paces whole messages
+    with the same limits; the parts of a split message only the sender sees.
     """
 
-    def __init__(
-        self,
-        per_chat_interval: float = 1.0,
-        per_second: float = 30.0,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.per_chat_interval = per_chat_interval
-        self.interval = 1.0 / per_second
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._chat_next: dict[str, float] = {}
-        self._next = 0.0
-
-    async def wait(self, chat: str) -> float:
-        """Wait for this chat's next slot; returns the seconds waited."""
-        now = self._monotonic()
-        slot = max(now, self._next, self._chat_next.get(chat, 0.0))
-        self._next = slot + self.interval
-        self._chat_next[chat] = slot + self.per_chat_interval
-        if len(self._chat_next) > 10_000:  # forget chats whose slot has long passed
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-        if slot > now:
-            await self._sleep(slot - now)
-        return slot - now
-
-
-class TelegramSender:
-    def __init__(self, bot: LoopBot, limiter: SendLimiter | None = None) -> None:
+    def __init__(self, bot: LoopBot, limiter: RateLimiter | None = None) -> None:
         self.bot = bot
-        self.limiter = limiter or SendLimiter()
+        self.limiter = limiter or RateLimiter()
         #: idempotency key -> parts of a split message already accepted by Telegram.
         self._parts_sent: OrderedDict[str, int] = OrderedDict()
 
@@ -102,7 +69,7 @@ class TelegramSender:
         bot = self.bot.get()
         provider_id = None
         for index in range(self._parts_sent.get(key, 0), len(parts)):
-            await self.limiter.wait(message.address)
+            await self.limiter.acquire("telegram", message.address)
             sent = await self._call(bot, chat_id, parts[index])
             provider_id = f"{sent.chat.id}:{sent.message_id}"
             if index < len(parts) - 1:

@@ -5,7 +5,6 @@
     sender.py     Outbound -> messages.create (template or free-form), error mapping
     render.py     numbered choices, 1,600-character parts, template variables
     client.py     the SDK client, redirected by TWILIO_API_URL; Retry-After
-    pacing.py     a token bucket under TWILIO_MPS
     errors.py     what Twilio's error codes mean here
     media.py      photo answers and voice notes downloaded with the account's credentials
 

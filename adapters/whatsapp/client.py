@@ -1,6 +1,6 @@
 """The twilio SDK's REST client, built from settings.
 
-Two things the stock client does not do for us:
+Three things the stock client does not do for us:
 
 - `TWILIO_API_URL` moves every request to another base URL (tests point it at a local
   fake Twilio). The SDK has no base-URL option for the whole client, so its HTTP client
@@ -9,6 +9,8 @@ Two things the stock client does not do for us:
 - `TwilioRestException` does not carry response headers, yet a 429 says in
   `Retry-After` when to come back. The HTTP client keeps the last response per thread,
   so the sender (which calls the SDK in a worker thread) can read it after an error.
+- It pools only min(32, cpus + 4) connections; we keep one per send in flight
+  (OUTBOX_CONCURRENCY).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -34,10 +37,17 @@ MAX_RETRY_AFTER = 3600.0
 class RedirectingHttpClient(TwilioHttpClient):
     """TwilioHttpClient that sends `https://api.twilio.com/...` to `base_url/...`."""
 
-    def __init__(self, base_url: str = TWILIO_API, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, base_url: str = TWILIO_API, timeout: float = TIMEOUT, connections: int = 32
+    ) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
         self._local = threading.local()
+        # The SDK pools min(32, cpus + 4) connections (6 on two cores): every send beyond
+        # that would wait for a socket. Keep one per send the worker keeps in flight.
+        if self.session is not None:
+            for scheme in ("https://", "http://"):
+                self.session.mount(scheme, HTTPAdapter(pool_maxsize=connections))
 
     def request(
         self,
@@ -78,7 +88,9 @@ def build_client(settings: Settings) -> Client:
     return Client(
         settings.twilio_account_sid,
         token,
-        http_client=RedirectingHttpClient(settings.twilio_api_url),
+        http_client=RedirectingHttpClient(
+            settings.twilio_api_url, connections=settings.outbox_concurrency
+        ),
         # Settings come from one typed object: keep the SDK from reading TWILIO_EDGE or
         # TWILIO_REGION out of os.environ behind our back (an empty mapping would not do:
         # the SDK falls back to os.environ when it is falsy).

@@ -9,10 +9,23 @@ Which shape a message takes:
   template, the template goes instead; the same refusal arriving later as a status
   callback is handled by bot.receipts (the row is resent once as its template).
 
-The SDK's default client is synchronous (requests); each call runs in a worker thread.
-We chose that over the SDK's aiohttp client because this sender outlives event loops
-(it is built at start-up, outside any loop, and the CLI and tests run several loops),
-while an aiohttp session belongs to the loop that created it and must be closed there.
+Exactly once across crashes. Twilio has no idempotency key, so two things let us tell,
+after a worker died between Twilio's acceptance and our commit, whether a message went:
+
+- the StatusCallback URL carries the outbox row's key (`?outbox=<key>`; Twilio signs the
+  whole URL), so the first status callback names the row and records its MessageSid on
+  it even if the worker never did (bot.receipts.claim_orphan);
+- `lookup` lists the messages Twilio accepted for the recipient since the row was due
+  (`messages.list(to=..., date_sent_after=...)`) and offers those that may be it
+  (same body for free-form text; any for a template, whose text Twilio renders); the
+  delivery layer takes the first no other row has recorded, before it resends anything.
+
+The SDK's default client is synchronous (requests). Its calls run on this sender's own
+threads, as many as OUTBOX_CONCURRENCY, with as many pooled connections, so that many
+sends really are in flight at once and never queue behind database writes (which run on
+threads of their own, bot.delivery). We chose that over the SDK's aiohttp client because
+this sender outlives event loops (it is built at start-up, outside any loop, and the CLI
+and tests run several), while an aiohttp session belongs to the loop that created it.
 """
 
 from __future__ import annotations
@@ -21,8 +34,12 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -30,11 +47,13 @@ from twilio.rest import Client
 
 from adapters.whatsapp.client import RedirectingHttpClient, build_client, retry_after
 from adapters.whatsapp.errors import delivery_error
-from adapters.whatsapp.pacing import TokenBucket
 from adapters.whatsapp.render import body_of, content_variables, split_body
 from bot.errors import OutsideWindow, TransientDeliveryError
 from bot.messages import Outbound
+from bot.ratelimit import Limit, RateLimiter
 from bot.settings import Settings
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +61,10 @@ STATUS_PATH = "/webhooks/whatsapp/status"
 #: Parts of split messages already accepted, per outbox key, kept in memory so a retry
 #: after a refused second part does not send the first part again.
 _MEMORY = 10_000
+#: Statuses of a message that never reached the customer: not a reason to hold a resend.
+_DEAD = frozenset({"failed", "undelivered", "canceled"})
+#: Messages to one recipient a lookup reads at most (newest first at Twilio).
+LOOKUP_LIMIT = 50
 
 
 def whatsapp_address(number: str) -> str:
@@ -67,13 +90,19 @@ class TwilioSender:
             else {"from_": whatsapp_address(sender)}
         )
         self.status_callback = _status_callback(settings.public_base_url)
-        self.bucket = TokenBucket(settings.twilio_mps)
+        # The worker paces whole messages (bot.ratelimit); the parts after the first of a
+        # split message are paced here, by the same policy.
+        share = max(1, settings.outbox_workers)
+        self.limiter = RateLimiter({"whatsapp": Limit(rate=settings.twilio_mps / share)})
         self._parts_sent: OrderedDict[str, list[str]] = OrderedDict()
+        self._calls = ThreadPoolExecutor(
+            settings.outbox_concurrency, thread_name_prefix="twilio-call"
+        )
 
     async def send(self, message: Outbound, *, key: str) -> str | None:
         to = whatsapp_address(message.address)
         if message.business_initiated and message.template is not None:
-            return await self._template(message, to)
+            return await self._template(message, to, key)
         try:
             return await self._free_form(message, to, key)
         except OutsideWindow:
@@ -81,15 +110,43 @@ class TwilioSender:
                 raise
             self._parts_sent.pop(key, None)
             log.info("outbox %s: window closed, sending its template instead", key)
-            return await self._template(message, to)
+            return await self._template(message, to, key)
 
-    async def _template(self, message: Outbound, to: str) -> str:
+    async def lookup(self, message: Outbound, *, key: str, since: datetime) -> list[str]:
+        """Messages Twilio accepted for this recipient since `since` that may be the one
+        sent under `key`, oldest first (see the module docstring)."""
+        to = whatsapp_address(message.address)
+        found = await self._call(self._list_sync, to, since)
+        if message.business_initiated and message.template is not None:
+            body = None  # Twilio renders the template: its text is not ours to compare
+        else:
+            body = split_body(body_of(message))[-1]
+        return [
+            sid
+            for sid, text, direction, status in reversed(found)
+            if direction.startswith("outbound")
+            and status not in _DEAD
+            and (body is None or text == body)
+        ]
+
+    def _list_sync(self, to: str, since: datetime) -> list[tuple[str, str, str, str]]:
+        try:
+            listed = self.client.messages.list(to=to, date_sent_after=since, limit=LOOKUP_LIMIT)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise TransientDeliveryError(f"twilio lookup refused: {exc.status}") from exc
+        except (requests.RequestException, TwilioException) as exc:
+            raise TransientDeliveryError(f"twilio unreachable: {type(exc).__name__}") from exc
+        return [
+            (str(m.sid), m.body or "", str(m.direction or ""), str(m.status or "")) for m in listed
+        ]
+
+    async def _template(self, message: Outbound, to: str, key: str) -> str:
         assert message.template is not None
         variables = content_variables(message.template.variables)
         params: dict[str, Any] = {"content_sid": message.template.ref}
         if variables:
             params["content_variables"] = json.dumps(variables, ensure_ascii=False)
-        return await self._create(to, params)
+        return await self._create(to, params, key)
 
     async def _free_form(self, message: Outbound, to: str, key: str) -> str:
         parts = split_body(body_of(message))
@@ -101,7 +158,9 @@ class TwilioSender:
             params: dict[str, Any] = {"body": body}
             if message.media_url and index == len(parts) - 1:
                 params["media_url"] = [message.media_url]
-            sid = await self._create(to, params)
+            if index:
+                await self.limiter.acquire("whatsapp", to)
+            sid = await self._create(to, params, key)
             if len(parts) > 1:
                 self._remember(key, sid)
         self._parts_sent.pop(key, None)
@@ -114,11 +173,16 @@ class TwilioSender:
         while len(self._parts_sent) > _MEMORY:
             self._parts_sent.popitem(last=False)
 
-    async def _create(self, to: str, params: dict[str, Any]) -> str:
-        await self.bucket.acquire()
+    async def _create(self, to: str, params: dict[str, Any], key: str) -> str:
         if self.status_callback:
-            params["status_callback"] = self.status_callback
-        return await asyncio.to_thread(self._create_sync, to, {**self._from, **params})
+            # The row's key rides along: its first status callback can claim the row.
+            params["status_callback"] = f"{self.status_callback}?{urlencode({'outbox': key})}"
+        return await self._call(self._create_sync, to, {**self._from, **params})
+
+    async def _call(self, fn: Callable[..., T], *args: object) -> T:
+        """Run one blocking SDK call on this sender's own threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._calls, partial(fn, *args))
 
     def _create_sync(self, to: str, params: dict[str, Any]) -> str:
         """One REST call, in a worker thread; SDK errors become bot.errors."""

@@ -33,7 +33,7 @@ from adapters.whatsapp.media import MediaFetcher
 from adapters.whatsapp.payloads import BadPayload, inbound_message, read_form, status_receipt
 from adapters.whatsapp.sender import STATUS_PATH
 from bot import receipts
-from bot.messages import Inbound
+from bot.messages import Channel, Inbound
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -99,6 +99,17 @@ class WhatsAppWebhooks:
             receipt = status_receipt(form)
         except BadPayload as exc:
             return PlainTextResponse(exc.reason, status_code=400)
+        key = request.query_params.get("outbox")
+        if key and (sid := form.get("MessageSid") or form.get("SmsSid")):
+            # Any status (even "queued") proves Twilio has the message: a row whose worker
+            # died before recording it takes its sid, and is never resent.
+            try:
+                await run_in_threadpool(
+                    receipts.claim_orphan, self.app.engine, Channel.WHATSAPP, key, sid
+                )
+            except SQLAlchemyError:
+                log.exception("could not apply WhatsApp status")
+                return PlainTextResponse("database unavailable", status_code=503)
         if receipt is None:
             return twiml()
         try:

@@ -23,6 +23,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -202,12 +203,12 @@ class HttpSender:
 class LookupHttpSender(HttpSender):
     """The same channel, able to ask whether a message already arrived."""
 
-    async def lookup(self, message: Outbound, *, key: str) -> str | None:
+    async def lookup(self, message: Outbound, *, key: str, since: datetime) -> list[str]:
         async with self.session.get(f"{self.base_url}/messages/{key}") as response:
             if response.status == 404:
-                return None
+                return []
             response.raise_for_status()
-            return str((await response.json())["id"])
+            return [str((await response.json())["id"])]
 
 
 def main() -> None:

@@ -66,17 +66,15 @@ async def sender(live: App, provider: ProviderServer) -> AsyncIterator[HttpSende
     await http.aclose()
 
 
-async def drain(worker: OutboxWorker, expected: int, timeout: float = 20) -> float:
-    """Run the worker until `expected` messages are sent; returns the seconds it took."""
+async def drain(worker: OutboxWorker, expected: int) -> None:
+    """Run the worker until `expected` messages are sent (the test's timeout bounds it:
+    no assertion here depends on how fast a busy machine is)."""
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop, poll=0.02))
-    started = time.perf_counter()
     try:
         while worker.report.sent < expected:
-            assert time.perf_counter() - started < timeout, worker.report
             assert not task.done(), task
             await asyncio.sleep(0.01)
-        return time.perf_counter() - started
     finally:
         stop.set()
         await task
@@ -89,13 +87,14 @@ async def test_the_worker_keeps_to_the_provider_rate_and_gets_no_429(
     provider.provider.rate = 100.0
     keys = queue(live, 150)
     limiter = RateLimiter({"whatsapp": Limit(rate=100.0)})
-    elapsed = await drain(OutboxWorker(live, limiter=limiter, concurrency=16), len(keys))
+    await drain(OutboxWorker(live, limiter=limiter, concurrency=16), len(keys))
 
     snapshot = provider.provider.snapshot()
+    # The provider enforces 100/s itself: not one refusal means we never went faster.
+    # (How close to the rate we stay is benchmarks/fanout.py's to measure, not a test's.)
     assert snapshot["rejected_429"] == 0
     assert snapshot["unique"] == len(keys) and snapshot["duplicates"] == 0
-    assert elapsed >= (len(keys) - 1) / 100.0 * 0.95  # never faster than allowed
-    assert elapsed < (len(keys) - 1) / 100.0 * 2  # and not much slower
+    assert limiter.waited["whatsapp"] > 0  # and it was the limiter that held us back
 
 
 @pytest.mark.timeout(60)
@@ -121,13 +120,13 @@ async def test_one_recipients_messages_leave_in_order_while_recipients_go_in_par
 ) -> None:
     provider.provider.latency = 0.05
     keys = queue(live, 20, per_recipient=3)
-    elapsed = await drain(OutboxWorker(live, limiter=RateLimiter(), concurrency=10), len(keys))
+    await drain(OutboxWorker(live, limiter=RateLimiter(), concurrency=10), len(keys))
 
     order = provider.provider.order
     for i in range(20):
         assert [k for k in order if k.startswith(f"m:{i}:")] == [f"m:{i}:{s}" for s in range(3)]
+    # Different recipients overlapped: far from one call at a time.
     assert provider.provider.max_in_flight >= 8
-    assert elapsed < len(keys) * 0.05 / 3  # far from one call at a time (3 s)
 
 
 async def test_a_message_that_keeps_failing_becomes_a_dead_letter_and_raises_the_alarm(

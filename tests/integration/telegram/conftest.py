@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from adapters.telegram import SendLimiter, TelegramSender
+from adapters.telegram import TelegramSender
 from adapters.telegram.client import LoopBot
 from bot.bootstrap import App
 from bot.messages import Channel
@@ -44,7 +44,7 @@ def settings(settings: Settings, bot_api: FakeBotApi) -> Settings:
 def telegram(app: App) -> TelegramSender:
     """The production sender, paced for a test: back-to-back replies in one chat would
     otherwise wait a real second each (the production pace has its own test)."""
-    sender = TelegramSender(LoopBot(app.settings), SendLimiter(per_chat_interval=0.0))
+    sender = TelegramSender(LoopBot(app.settings))
     app.senders[Channel.TELEGRAM] = sender
     return sender
 

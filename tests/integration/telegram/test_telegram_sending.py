@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from adapters.telegram import SendLimiter, TelegramSender
+from adapters.telegram import TelegramSender
 from adapters.telegram.client import LoopBot
 from adapters.telegram.render import MAX_CALLBACK_DATA, split_text, utf16_len
 from adapters.telegram.updates import CallbackUpdate, parse_update
@@ -19,6 +19,7 @@ from bot.db import session_scope
 from bot.errors import RateLimited, RecipientUnreachable, TransientDeliveryError
 from bot.messages import Channel, Choice, Outbound
 from bot.models import Outbox, OutboxStatus
+from bot.ratelimit import RateLimiter, channel_limits
 from bot.settings import Settings
 from tests.conftest import add_contact, deliver
 from tests.integration.telegram.builders import tap_update
@@ -136,14 +137,15 @@ async def test_the_pace_is_one_message_per_second_per_chat_and_30_per_second_ove
         slept.append(seconds)
         now[0] += seconds
 
-    limiter = SendLimiter(monotonic=lambda: now[0], sleep=sleep)
+    settings = Settings(_env_file=None, telegram_bot_token="1:x")  # type: ignore[call-arg]
+    limiter = RateLimiter(channel_limits(settings), now=lambda: now[0], sleep=sleep)
     for _ in range(3):
-        await limiter.wait("chat-a")
+        await limiter.acquire("telegram", "chat-a")
     assert now[0] == pytest.approx(2.0)  # 0 s, 1 s, 2 s
 
     now[0], slept[:] = 100.0, []
     for n in range(60):
-        await limiter.wait(f"chat-{n}")
+        await limiter.acquire("telegram", f"chat-{n}")
     assert now[0] - 100.0 == pytest.approx(59 / 30)  # sixty chats: two seconds
 
 

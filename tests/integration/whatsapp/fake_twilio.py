@@ -6,9 +6,13 @@ It plays both of Twilio's parts:
   POST /2010-04-01/Accounts/{Sid}/Messages.json with basic auth, answering like Twilio
   (201 + the Message resource, sid "SM" + 32 hex, status "queued"), or refusing on
   demand (a 429 burst with Retry-After, an error code for one recipient, a 5xx);
-  media URLs that need the account's credentials and redirect to a "CDN";
+  GET the same path to list messages (To, From, DateSent> filters, newest first) and
+  GET .../Messages/{Sid}.json to fetch one; media URLs that need the account's
+  credentials and redirect to a "CDN";
 - the webhook caller: messages and status callbacks, signed with the auth token exactly
-  as Twilio signs them (RequestValidator.compute_signature over the public URL).
+  as Twilio signs them (RequestValidator.compute_signature over the public URL); with
+  `callbacks_to` it posts a "sent" status callback for every message it accepts, on its
+  own, as Twilio does (signed over the StatusCallback URL, delivered to a local server).
 
 Every request is recorded, so tests assert on what Twilio would have received.
 """
@@ -17,9 +21,12 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import threading
+import time
 import uuid
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -56,6 +63,8 @@ class Created:
     status_callback: str | None
     media_url: list[str] = field(default_factory=list)
     messaging_service_sid: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status: str = "queued"
 
 
 @dataclass
@@ -68,9 +77,29 @@ class Recorded:
 
 
 class FakeTwilio:
-    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+    def __init__(
+        self,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        *,
+        latency: float = 0.0,
+        callbacks_to: tuple[str, str] | None = None,
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        #: Seconds a create takes after the message is accepted (so a client that dies
+        #: meanwhile has reached the customer, as with the real service).
+        self.latency = latency
+        #: (public base URL, local base URL): status callbacks go to the local server,
+        #: signed over the public URL Twilio was given.
+        self.callbacks_to = callbacks_to
+        self.callbacks: Counter[int] = Counter()
+        self.callback_errors: Counter[str] = Counter()
+        #: Creates being answered right now, and the most at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._callback_pool = ThreadPoolExecutor(4) if callbacks_to else None
+        self._callback_client = httpx.Client(timeout=10) if callbacks_to else None
         self.requests: list[Recorded] = []
         self.messages: list[Created] = []
         self._refusals: deque[Refusal | None] = deque()
@@ -81,7 +110,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         # Two servers: the API, and the storage host media URLs redirect to (another
         # origin, as in production, so credentials must not follow the redirect).
-        self._servers = [ThreadingHTTPServer(("127.0.0.1", 0), _handler(self)) for _ in "ab"]
+        self._servers = [_Server(("127.0.0.1", 0), _handler(self)) for _ in "ab"]
         self._threads = []
         for server in self._servers:
             server.daemon_threads = True
@@ -109,6 +138,10 @@ class FakeTwilio:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        if self._callback_pool is not None:
+            self._callback_pool.shutdown(wait=True, cancel_futures=True)
+        if self._callback_client is not None:
+            self._callback_client.close()
         for server, thread in zip(self._servers, self._threads, strict=True):
             server.shutdown()
             server.server_close()
@@ -160,6 +193,27 @@ class FakeTwilio:
             for m in self.messages
         )
         return sum(n - 1 for n in seen.values() if n > 1)
+
+    def _call_back(self, created: Created) -> None:
+        """Post a signed "sent" status callback for `created`, as Twilio does on its own."""
+        assert self.callbacks_to is not None and created.status_callback
+        public, local = self.callbacks_to
+        form = self.status_form(created.sid, "sent")
+        signature = self.sign(created.status_callback, form)
+        url = local + created.status_callback.removeprefix(public)
+        for _ in range(20):  # Twilio retries a callback that did not get an answer
+            try:
+                response = self._callback_client.post(  # type: ignore[union-attr]
+                    url, data=form, headers={"X-Twilio-Signature": signature}
+                )
+            except httpx.HTTPError as exc:
+                self.callback_errors[type(exc).__name__] += 1
+                time.sleep(0.2)
+                continue
+            self.callbacks[response.status_code] += 1
+            if response.status_code < 500:
+                return
+            time.sleep(0.2)
 
     def create_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == MESSAGES and r.method == "POST"]
@@ -274,14 +328,31 @@ class FakeTwilio:
         )
         with self._lock:
             self.messages.append(created)
-        now = format_datetime(datetime.now(UTC), usegmt=True)
-        resource = {
+        if self._callback_pool is not None and created.status_callback:
+            self._callback_pool.submit(self._call_back, created)
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        return 201, self._resource(created), {}
+
+    def _resource(self, created: Created) -> dict[str, Any]:
+        """The Message resource as Twilio's API returns it."""
+        sid = created.sid
+        at = format_datetime(created.created_at, usegmt=True)
+        return {
             "account_sid": self.account_sid,
             "api_version": "2010-04-01",
             "body": created.body or "",
-            "date_created": now,
-            "date_sent": None,
-            "date_updated": now,
+            "date_created": at,
+            # Handed to WhatsApp at once here; Twilio fills this when it sends.
+            "date_sent": at,
+            "date_updated": at,
             "direction": "outbound-api",
             "error_code": None,
             "error_message": None,
@@ -292,18 +363,56 @@ class FakeTwilio:
             "price": None,
             "price_unit": "USD",
             "sid": sid,
-            "status": "queued",
+            "status": created.status,
             "subresource_uris": {
                 "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
             },
             "to": created.to,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
-        return 201, resource, {}
+
+    def _list(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """GET Messages.json: To, From and DateSent> filters, newest first, one page."""
+        one = {k: v[-1] for k, v in query.items()}
+        after = one.get("DateSent>")
+        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        size = int(one.get("PageSize", "50"))
+        with self._lock:
+            found = [
+                m
+                for m in self.messages
+                if (not one.get("To") or m.to == one["To"])
+                and (not one.get("From") or m.from_ == one["From"])
+                # Twilio compares whole seconds (the filter has no fraction).
+                and (since is None or m.created_at.replace(microsecond=0) >= since)
+            ]
+        page = [self._resource(m) for m in reversed(found)][:size]
+        return {
+            "messages": page,
+            "end": max(0, len(page) - 1),
+            "first_page_uri": MESSAGES,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": MESSAGES,
+        }
+
+    def _fetch(self, sid: str) -> Created | None:
+        with self._lock:
+            return next((m for m in self.messages if m.sid == sid), None)
 
     def _authorized(self, header: str | None) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return header == f"Basic {expected}"
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client killed mid-request (the crash tests do it on purpose) is no news."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _error(code: int, message: str, status: int) -> dict[str, Any]:
@@ -393,8 +502,19 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(200, media[0], {"Content-Type": media[1]})
                 return
-            if not self._record({}):
+            if not self._record(parse_qs(urlsplit(self.path).query)):
                 self._json(401, _error(20003, "Authenticate", 401), {})
+                return
+            if path == MESSAGES:
+                self._json(200, fake._list(parse_qs(urlsplit(self.path).query)), {})
+                return
+            prefix = MESSAGES.removesuffix(".json") + "/"
+            if path.startswith(prefix) and path.endswith(".json") and "/Media" not in path:
+                found = fake._fetch(path.removeprefix(prefix).removesuffix(".json"))
+                if found is None:
+                    self._json(404, _error(20404, "The requested resource was not found", 404), {})
+                else:
+                    self._json(200, fake._resource(found), {})
                 return
             media_sid = path.rpartition("/Media/")[2]
             if "/Media/" not in path or media_sid not in fake._media:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pydantic import SecretStr
@@ -10,14 +12,13 @@ from twilio.http.response import Response
 
 from adapters.whatsapp import sender as build_sender
 from adapters.whatsapp.client import retry_after
-from adapters.whatsapp.pacing import TokenBucket
 from adapters.whatsapp.render import MAX_BODY, choice_lines, content_variables, split_body
 from adapters.whatsapp.sender import TwilioSender
 from bot.errors import DeliveryError, OutsideWindow, RateLimited, TransientDeliveryError
 from bot.messages import Channel, Choice, Outbound, Template
 from bot.settings import Settings
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
-from tests.integration.whatsapp.support import ALICE
+from tests.integration.whatsapp.support import ALICE, STATUS
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -127,18 +128,44 @@ async def test_no_status_callback_to_a_local_base_url(
     assert twilio.messages[0].status_callback is None
 
 
+async def test_the_status_callback_names_the_outbox_row(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    await whatsapp_sender(settings).send(message("Hi"), key="conv:7:0:0")
+    callback = twilio.messages[0].status_callback
+    assert callback is not None and callback.startswith(STATUS + "?")
+    assert parse_qs(urlsplit(callback).query) == {"outbox": ["conv:7:0:0"]}
+
+
+async def test_lookup_finds_the_accepted_message_and_nothing_else(
+    settings: Settings, twilio: FakeTwilio
+) -> None:
+    sender = whatsapp_sender(settings)
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    first = await sender.send(message("How was the show?"), key="k20")
+    await sender.send(message("What did you buy?"), key="k21")
+    assert await sender.lookup(message("How was the show?"), key="k20", since=before) == [first]
+    assert await sender.lookup(message("Never sent"), key="k22", since=before) == []
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert await sender.lookup(message("How was the show?"), key="k20", since=later) == []
+    # The SDK asked Twilio by recipient and time, as documented.
+    listed = [r for r in twilio.requests if r.method == "GET" and r.path.endswith("Messages.json")]
+    assert listed and listed[0].form["To"] == [f"whatsapp:{ALICE}"]
+    assert "DateSent>" in listed[0].form
+
+
+async def test_outbox_concurrency_sends_are_in_flight_at_once(settings: Settings) -> None:
+    with FakeTwilio(latency=0.3) as slow:
+        config = settings.model_copy(
+            update={"twilio_api_url": slow.base_url, "outbox_concurrency": 24}
+        )
+        sender = whatsapp_sender(config)
+        await asyncio.gather(*(sender.send(message(f"Hi {n}"), key=f"k-{n}") for n in range(24)))
+    # Not 6 (the SDK's default pool on two cores) nor the default thread pool's size.
+    assert slow.max_in_flight == 24
+
+
 # -- pure parts ------------------------------------------------------------------------
-
-
-def test_the_bucket_keeps_the_rate_under_any_burst() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=10, monotonic=lambda: now[0])
-    waits = [bucket.reserve() for _ in range(25)]
-    assert waits[:10] == [0.0] * 10  # a second's worth at once
-    assert waits[10:] == pytest.approx([n / 10 for n in range(1, 16)])
-    now[0] = 10.0  # later, the bucket has refilled (to its capacity, not beyond)
-    assert [bucket.reserve() for _ in range(10)] == [0.0] * 10
-    assert bucket.reserve() > 0
 
 
 def test_choices_become_a_numbered_list_and_ratings_keep_their_numbers() -> None:
