@@ -36,6 +36,12 @@ class ShopState(StrEnum):
     MISSING = "missing"  # we created it, a check no longer finds it
 
 
+_not_yet_in_shop = case(
+    (col(Coupon.shop_state).in_((ShopState.PENDING, ShopState.FAILED, ShopState.MISSING)), 1),
+    else_=0,
+)
+
+
 class PoolError(PostliveError):
     pass
 
@@ -127,7 +133,8 @@ def assign(
         query = (
             select(Coupon.id)
             .where(Coupon.pool == pool, Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
-            .order_by(Coupon.id)
+            # A code the shop already has before one still on its way there.
+            .order_by(_not_yet_in_shop, Coupon.id)
             .limit(1)
         )
         if skip_locked:
