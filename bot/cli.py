@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import functools
 import sys
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot import campaigns, coupons
+from bot import campaigns
 from bot.bootstrap import App, build
 from bot.db import session_scope
 from bot.errors import PostliveError
@@ -34,12 +33,10 @@ app = typer.Typer(
 )
 flows_app = typer.Typer(help="Survey flows.", no_args_is_help=True)
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
-coupons_app = typer.Typer(help="Coupon pools.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")
 app.add_typer(audience_app, name="audience")
-app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
@@ -141,49 +138,6 @@ def audience_import(
         console.print(f"  line {line}: {reason}", highlight=False)
     if len(report.rejected) > 50:
         console.print(f"  … and {len(report.rejected) - 50} more")
-
-
-# -- coupons -----------------------------------------------------------------------------------
-
-
-@coupons_app.command("import")
-@clean_errors
-def coupons_import(file: Path, pool: Annotated[str, typer.Option()]) -> None:
-    """Add codes from a file (one per line, or a CSV whose first column or `code` column)."""
-    codes = _read_codes(file)
-    application = _app()
-    with session_scope(application.engine) as session:
-        added, present = coupons.import_codes(session, pool, codes)
-        free, assigned = coupons.stock(session, pool)
-    console.print(
-        f"pool {pool}: {added} added, {present} already present; {free} free, {assigned} assigned"
-    )
-
-
-def _read_codes(file: Path) -> list[str]:
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        return []
-    header = [c.strip().lower() for c in rows[0]]
-    column = header.index("code") if "code" in header else 0
-    start = 1 if "code" in header else 0
-    return [row[column] for row in rows[start:] if len(row) > column]
-
-
-@coupons_app.command("generate")
-@clean_errors
-def coupons_generate(
-    pool: Annotated[str, typer.Option()],
-    count: Annotated[int, typer.Option(min=1, max=1_000_000)],
-    prefix: str = "",
-) -> None:
-    """Create random unique codes (no 0/O or 1/I, easy to read aloud)."""
-    application = _app()
-    with session_scope(application.engine) as session:
-        made = coupons.generate(session, pool, count, prefix=prefix)
-        free, assigned = coupons.stock(session, pool)
-    console.print(f"pool {pool}: {len(made)} generated; {free} free, {assigned} assigned")
 
 
 # -- campaigns ---------------------------------------------------------------------------------
@@ -454,6 +408,7 @@ def _parse_time(text: str) -> datetime:
 # Commands contributed by feature packages: each module offers register(app).
 for _module in (
     "bot.analysis.commands",
+    "bot.coupon_commands",
     "bot.loop_commands",
     "bot.privacy_commands",
     "adapters.telegram.commands",

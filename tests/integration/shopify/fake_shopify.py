@@ -23,6 +23,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,6 +47,16 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         with self.lock:
             self.now += max(0.0, seconds)
+
+
+class RealTime(FakeTime):
+    """The wall clock, for a client that really sleeps (the CLI in a subprocess-free test)."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 @dataclass
