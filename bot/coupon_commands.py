@@ -150,7 +150,9 @@ def _pool_create(
     application = _app()
     with session_scope(application.engine) as session:
         coupons.create_pool(session, pool, offer, expires_at=ends, now=application.clock.now())
-    console.print(f"pool {pool}: {describe(offer, 'en', expires=ends)}", highlight=False, soft_wrap=True)
+    console.print(
+        f"pool {pool}: {describe(offer, 'en', expires=ends)}", highlight=False, soft_wrap=True
+    )
     if application.settings.shopify_enabled:
         console.print(
             f"codes you generate are created in {application.settings.shopify_shop} "
@@ -170,7 +172,9 @@ def _status(pool: str) -> None:
         offer = coupons.pool_offer(session, pool)
     console.print(counts.summary(), highlight=False, soft_wrap=True)
     if offer:
-        console.print(f"offer: {describe(offer[0], 'en', expires=offer[1])}", highlight=False, soft_wrap=True)
+        console.print(
+            f"offer: {describe(offer[0], 'en', expires=offer[1])}", highlight=False, soft_wrap=True
+        )
 
 
 def _import(file: Path, pool: str, not_in_shop: bool) -> None:
