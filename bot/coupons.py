@@ -9,7 +9,7 @@ two codes, and two conversations can never get the same code.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -244,6 +244,24 @@ class PoolCounts:
             if self.missing:
                 line += f", {self.missing} missing"
         return line
+
+    def slack_text(self, number: Callable[[int], str] = str) -> str:
+        """Left, issued (assigned), redeemed, and the shop's side when it is synced."""
+        rate = f" ({self.redeemed / self.issued:.0%})" if self.issued else ""
+        text = (
+            f"pool `{self.pool}`: *{number(self.free)}* free, {number(self.issued)} assigned, "
+            f"{number(self.redeemed)} redeemed{rate}"
+        )
+        if self.pending or self.failed or self.missing:
+            text += (
+                f" · shop: {number(self.in_shop)} in the shop, {number(self.pending)} pending"
+                + (
+                    f", ⚠️ {number(self.failed + self.missing)} refused or missing"
+                    if self.failed or self.missing
+                    else ""
+                )
+            )
+        return text
 
 
 def counts(session: Session, pool: str) -> PoolCounts:

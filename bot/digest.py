@@ -30,6 +30,8 @@ from bot.models import (
     Coupon,
     Theme,
 )
+from bot.redemptions import Redemptions
+from bot.redemptions import for_campaign as redemptions_of
 
 REACHED = (
     ConversationState.ACTIVE,
@@ -141,6 +143,8 @@ class Digest:
     tokens_used: int = 0
     token_cap: int | None = None
     built_at: datetime | None = None
+    #: Codes used at checkout per market, and the orders' revenue (bot.redemptions).
+    redemptions: Redemptions | None = None
 
     @property
     def token_share(self) -> float | None:
@@ -262,6 +266,7 @@ def build(
         tokens_used=campaign.analysis_prompt_tokens + campaign.analysis_completion_tokens,
         token_cap=token_cap,
         built_at=built_at,
+        redemptions=redemptions_of(session, campaign.id),  # type: ignore[arg-type]
     )
 
 

@@ -212,6 +212,18 @@ class CouponPool(SQLModel, table=True):
     orders_checked_at: datetime | None = _ts()
 
 
+class CouponStockWarning(SQLModel, table=True):
+    """The team was told this campaign's pool would run out: told once, not every minute."""
+
+    __tablename__ = "coupon_stock_warning"
+
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    pool: str = Field(primary_key=True, max_length=64)
+    free: int
+    expected: int
+    warned_at: datetime | None = _ts()
+
+
 class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 

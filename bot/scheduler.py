@@ -93,6 +93,7 @@ def standard_jobs(app: App) -> list[JobSpec]:
     """The jobs every deployment runs, in the order `worker.tick` runs them. Add one with
     one line here; a job may be a plain or an async function."""
     import adapters
+    from adapters.shopify.jobs import jobs as shopify_jobs
     from bot.analysis.runner import analyze_pending_logged
 
     return [
@@ -106,6 +107,8 @@ def standard_jobs(app: App) -> list[JobSpec]:
         every("retention", lambda: purge_expired_data(app), hours=6),
         # The team's side (Slack): alerts, daily and final digests (adapters.jobs).
         *adapters.jobs(app),
+        # Coupon codes kept in the Shopify store, redemptions read from its orders.
+        *shopify_jobs(app),
     ]
 
 

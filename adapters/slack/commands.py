@@ -232,15 +232,13 @@ async def _coupons(call: Call) -> None:
     pool = call.args[0]
     await call.ack()
 
-    def stock() -> tuple[int, int]:
+    def stock() -> coupons.PoolCounts:
         with session_scope(call.team.app.engine) as session:
-            return coupons.stock(session, pool)
+            return coupons.counts(session, pool)
 
-    free, assigned = await call.team.db(stock)
-    lang = call.team.language
-    warning = " ⚠️ empty: completions will be owed a code" if not free else ""
-    counts = f"*{lang.number(free)}* free, {lang.number(assigned)} assigned"
-    await call.respond(text=f"🎟️ pool `{pool}`: {counts}{warning}")
+    found = await call.team.db(stock)
+    warning = " ⚠️ empty: completions will be owed a code" if not found.free else ""
+    await call.respond(text=f"🎟️ {found.slack_text(call.team.language.number)}{warning}")
 
 
 async def _review(call: Call) -> None:

@@ -34,6 +34,16 @@ def upgrade() -> None:
         sa.Column("orders_checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "coupon_stock_warning",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("pool", _text(length=64), nullable=False),
+        sa.Column("free", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=False),
+        sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"]),
+        sa.PrimaryKeyConstraint("campaign_id", "pool"),
+    )
     with op.batch_alter_table("coupon", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shop_state", _text(length=16), nullable=True))
         batch_op.add_column(sa.Column("shop_error", _text(length=255), nullable=True))
@@ -58,4 +68,5 @@ def downgrade() -> None:
             "shop_state",
         ):
             batch_op.drop_column(column)
+    op.drop_table("coupon_stock_warning")
     op.drop_table("coupon_pool")

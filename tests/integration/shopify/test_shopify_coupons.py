@@ -249,3 +249,29 @@ def test_a_pool_in_another_currency_than_the_shop_is_refused(
     with pytest.raises(Exception, match="sells in USD"):
         shop.sync(app.engine, client_for(url, fake_time), POOL, app.clock.now())
     assert store.discounts == {}
+
+
+def test_the_periodic_job_tops_up_codes_and_reads_redemptions(
+    app: App, fake: tuple[FakeShopify, str], fake_time: FakeTime
+) -> None:
+    from adapters.shopify.jobs import run_once
+
+    store, url = fake
+    pool_with_codes(app, 700)
+    client = client_for(url, fake_time)
+
+    run_once(app, client)  # SHOPIFY_CODES_AHEAD (500) created, not all 700
+    assert len(store.codes) == app.settings.shopify_codes_ahead == 500
+
+    (conversation_id,) = conversations(app, 1)
+    with session_scope(app.engine) as session:
+        given = coupons.assign(session, POOL, conversation_id, app.clock.now(), 30)
+        assert given is not None
+        code = given.code
+    store.orders = [Order("#2001", [code], "31.00", "EUR")]
+    run_once(app, client)
+
+    assert len(store.codes) == 501  # one given, one more created ahead
+    with session_scope(app.engine) as session:
+        redeemed = session.exec(select(Coupon).where(Coupon.code == code)).one()
+    assert (redeemed.order_number, redeemed.order_amount) == ("#2001", Decimal("31.00"))
