@@ -302,9 +302,11 @@ def redeem(
 ) -> Redeemed:
     """Record the order that used `code` (codes compare case-insensitively, as at
     Shopify's and WooCommerce's checkouts). The first order that used it is kept."""
-    coupon = session.exec(
-        select(Coupon).where(func.upper(Coupon.code) == code.strip().upper())
-    ).first()
+    wanted = code.strip()
+    # The unique index finds a code typed as given; only a differently cased one scans.
+    coupon = session.exec(select(Coupon).where(Coupon.code == wanted)).first() or (
+        session.exec(select(Coupon).where(func.upper(Coupon.code) == wanted.upper())).first()
+    )
     if coupon is None:
         return Redeemed.UNKNOWN
     if coupon.redeemed_at is not None:

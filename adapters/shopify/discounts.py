@@ -3,8 +3,9 @@
 One pool is one "amount off order" code discount (`discountCodeBasicCreate`), created
 with the pool's first code; the other codes are its redeem codes, added with
 `discountRedeemCodeBulkAdd` (at most 250 per call). That mutation only starts a job:
-`discountRedeemCodeBulkCreation` is polled until `done`, and its per-code `errors` say
-which codes the shop refused (e.g. a code another discount already uses).
+`discountRedeemCodeBulkCreation` is polled (its counts only, a few points) until
+`done`; only when some codes failed are the per-code `errors` read (a point per code) to
+learn which the shop refused (e.g. a code another discount already uses).
 """
 
 from __future__ import annotations
@@ -43,6 +44,19 @@ mutation AddCodes($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) {
 }
 """
 
+#: The cheap look (a few points): is it done, did anything fail?
+BULK_STATUS = """
+query BulkStatus($id: ID!) {
+  discountRedeemCodeBulkCreation(id: $id) {
+    done
+    codesCount
+    importedCount
+    failedCount
+  }
+}
+"""
+
+#: The detailed look (a point per code), only when some codes failed.
 BULK_CREATION = """
 query BulkCreation($id: ID!, $after: String) {
   discountRedeemCodeBulkCreation(id: $id) {
@@ -132,7 +146,8 @@ class ShopifyCoupons:
             "context": {"all": "ALL"},
             "customerGets": {"value": value, "items": {"all": True}},
             "appliesOncePerCustomer": offer.once_per_customer,
-            # Each code is one customer's thank-you: one use of the code.
+            # Shopify applies usageLimit (and once-per-customer) to each redeem code of
+            # the discount, not to their total: every code works for one order.
             "usageLimit": 1,
             "combinesWith": {
                 "orderDiscounts": False,
@@ -177,12 +192,22 @@ class ShopifyCoupons:
             raise ShopifyRejected("discountRedeemCodeBulkAdd", [{"message": "no bulk creation"}])
         pause = min(0.2, self.poll_seconds)
         for _ in range(self.max_polls):
-            creation = self._creation(bulk_id)
-            if creation.get("done"):
-                return self._outcome(bulk_id, batch, creation)
+            status = self._status(bulk_id)
+            if status.get("done"):
+                if not status.get("failedCount") and status.get("importedCount") == len(batch):
+                    return BatchResult(tuple(batch))
+                # Some failed: only now pay for the per-code list to learn which.
+                return self._outcome(bulk_id, batch, self._creation(bulk_id))
             self.client.sleep(pause)
             pause = min(self.poll_seconds, pause * 2)
         raise ShopifyUnavailable(f"Shopify's bulk creation {bulk_id} did not finish")
+
+    def _status(self, bulk_id: str) -> dict[str, Any]:
+        data = self.client.execute("BulkStatus", BULK_STATUS, {"id": bulk_id})
+        status = data.get("discountRedeemCodeBulkCreation")
+        if status is None:
+            raise ShopifyRejected("discountRedeemCodeBulkCreation", [{"message": "not found"}])
+        return dict(status)
 
     def _creation(self, bulk_id: str, after: str | None = None) -> dict[str, Any]:
         data = self.client.execute("BulkCreation", BULK_CREATION, {"id": bulk_id, "after": after})

@@ -83,6 +83,8 @@ class FakeShopify:
     orders: list[Order] = field(default_factory=list)
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     throttled: int = 0
+    #: Points the served queries cost in all.
+    spent: float = 0.0
     oversized: int = 0
     duplicates_refused: int = 0
     #: operation -> list of HTTP statuses to answer (instead of working) next.
@@ -156,6 +158,7 @@ class FakeShopify:
                 return 200, {"errors": [{"message": f"Field '{operation}' doesn't exist"}]}
             body = handler(variables)
             self.available -= cost
+            self.spent += cost
             body.setdefault("extensions", {})["cost"] = {
                 "requestedQueryCost": cost,
                 "actualQueryCost": cost,
