@@ -19,7 +19,7 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import utc
-from bot.errors import NotFound, PostliveError
+from bot.errors import PostliveError
 from bot.models import Conversation, Coupon, CouponPool
 from bot.offers import Offer, OfferKind, describe
 
@@ -85,7 +85,10 @@ def create_pool(
 def get_pool(session: Session, name: str) -> CouponPool:
     pool = session.get(CouponPool, name)
     if pool is None:
-        raise NotFound("coupon pool", name)
+        raise PoolError(
+            f"pool {name!r} has no offer yet: postlive coupons pool create {name} "
+            "--percent N | --amount N --currency XXX"
+        )
     return pool
 
 

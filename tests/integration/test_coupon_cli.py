@@ -269,3 +269,9 @@ def test_sync_without_shopify_says_how_to_configure_it() -> None:
     run("coupons", "pool", "create", "p", "--percent", "10")
     out = run("coupons", "sync", "--pool", "p", code=1)
     assert "SHOPIFY_SHOP and SHOPIFY_ADMIN_TOKEN" in out and "Traceback" not in out
+
+
+def test_exporting_a_pool_without_an_offer_says_how_to_give_it_one(tmp_path: Path) -> None:
+    run("coupons", "generate", "--pool", "legacy", "--count", "3")
+    out = run("coupons", "export", "--pool", "legacy", "--format", "csv", code=1)
+    assert "postlive coupons pool create legacy" in out and "Traceback" not in out
