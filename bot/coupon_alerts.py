@@ -110,8 +110,11 @@ def claim_stock_warnings(
                     warned_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["campaign_id", "pool"])
-            )
-            if inserted.rowcount:  # type: ignore[attr-defined]
+                # A row comes back only when this call inserted it (rowcount of an
+                # ORM-level INSERT is not reliable on every driver).
+                .returning(CouponStockWarning.campaign_id)
+            ).first()
+            if inserted is not None:
                 claimed.append(warning)
     return claimed
 
