@@ -37,14 +37,19 @@ def routes(app: App) -> list[BaseRoute]:
 
 
 def jobs(app: App) -> list[JobSpec]:
-    """Periodic work of the adapters (Slack alerts and digests), run by the scheduler."""
+    """Periodic work of the adapters (Slack alerts and digests, Shopify codes and
+    redemptions), run by the scheduler."""
     from adapters import slack
+    from adapters.shopify.jobs import jobs as shopify_jobs
     from adapters.slack import erasure as slack_erasure
     from bot.scheduler import every
 
+    # Coupon codes kept in the Shopify store, redemptions read from its orders.
+    found = shopify_jobs(app)
     if not app.settings.slack_enabled:
-        return []
+        return found
     return [
+        *found,
         every("slack-alerts", lambda: slack.post_pending_alerts(app), seconds=30),
         every("slack-daily-digests", lambda: slack.post_due_digests(app), minutes=5),
         every("slack-final-digests", lambda: slack.post_final_digests(app), minutes=5),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import sys
 from collections.abc import Callable
@@ -87,12 +86,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
-coupons_app = typer.Typer(help="Coupon pools.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
 app.add_typer(flows_app, name="flows")  # bot/flow_commands.py
 app.add_typer(audience_app, name="audience")
-app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
@@ -240,53 +237,6 @@ def audience_import(
         console.print(f"  line {line}: {reason}", highlight=False)
     if len(report.rejected) > 50:
         console.print(f"  … and {len(report.rejected) - 50} more")
-
-
-# -- coupons -----------------------------------------------------------------------------------
-
-
-@coupons_app.command("import")
-@clean_errors
-def coupons_import(file: Path, pool: Annotated[str, typer.Option()]) -> None:
-    """Add codes from a file (one per line, or a CSV whose first column or `code` column)."""
-    from bot import coupons
-    from bot.db import session_scope
-
-    codes = _read_codes(file)
-    with session_scope(_database()) as session:
-        added, present = coupons.import_codes(session, pool, codes)
-        free, assigned = coupons.stock(session, pool)
-    console.print(
-        f"pool {pool}: {added} added, {present} already present; {free} free, {assigned} assigned"
-    )
-
-
-def _read_codes(file: Path) -> list[str]:
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        return []
-    header = [c.strip().lower() for c in rows[0]]
-    column = header.index("code") if "code" in header else 0
-    start = 1 if "code" in header else 0
-    return [row[column] for row in rows[start:] if len(row) > column]
-
-
-@coupons_app.command("generate")
-@clean_errors
-def coupons_generate(
-    pool: Annotated[str, typer.Option()],
-    count: Annotated[int, typer.Option(min=1, max=1_000_000)],
-    prefix: str = "",
-) -> None:
-    """Create random unique codes (no 0/O or 1/I, easy to read aloud)."""
-    from bot import coupons
-    from bot.db import session_scope
-
-    with session_scope(_database()) as session:
-        made = coupons.generate(session, pool, count, prefix=prefix)
-        free, assigned = coupons.stock(session, pool)
-    console.print(f"pool {pool}: {len(made)} generated; {free} free, {assigned} assigned")
 
 
 # -- campaigns ---------------------------------------------------------------------------------
@@ -660,6 +610,9 @@ def _parse_time(text: str | None, now: datetime) -> datetime:
 FEATURE_COMMANDS: dict[str, dict[str, str]] = {
     "bot.analysis.commands": {
         "analyze": "Analyse free text from any source: one JSON line per row.",
+    },
+    "bot.coupon_commands": {
+        "coupons": "Coupon pools: offers, codes, the shop's side and redemptions.",
     },
     "bot.loop_commands": {
         "loop": 'Adopt a theme and queue a "you said, we did" message to each contributor.'

@@ -32,6 +32,8 @@ from bot.models import (
     OutboxStatus,
     Theme,
 )
+from bot.redemptions import Redemptions
+from bot.redemptions import for_campaign as redemptions_of
 
 REACHED = (
     ConversationState.ACTIVE,
@@ -145,6 +147,8 @@ class Digest:
     tokens_used: int = 0
     token_cap: int | None = None
     built_at: datetime | None = None
+    #: Codes used at checkout per market, and the orders' revenue (bot.redemptions).
+    redemptions: Redemptions | None = None
 
     @property
     def token_share(self) -> float | None:
@@ -277,6 +281,7 @@ def build(
         tokens_used=campaign.analysis_prompt_tokens + campaign.analysis_completion_tokens,
         token_cap=token_cap,
         built_at=built_at,
+        redemptions=redemptions_of(session, campaign.id),  # type: ignore[arg-type]
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot import coupons, outbox
+from bot import coupons, offers, outbox
 from bot.clock import utc
 from bot.db import upsert_insert
 from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, Step
@@ -189,7 +189,15 @@ def _coupon_text(
         expires_text = long_date(expires, conversation.locale)
     except Exception:  # noqa: BLE001 - an exotic locale must not block the coupon
         expires_text = expires.date().isoformat()
-    coupon_line = effect.coupon_text.format(code=coupon.code, expires=expires_text)
+    code = offers.isolate(coupon.code, conversation.locale)
+    coupon_line = effect.coupon_text.format(code=code, expires=expires_text)
+    # What the code is worth, in their words (bot.offers), when the pool records it.
+    says_expiry = "{expires}" in effect.coupon_text
+    offer = coupons.offer_sentence(
+        session, pool, conversation.locale, expires, say_expiry=not says_expiry
+    )
+    if offer:
+        coupon_line = f"{coupon_line}\n{offer}"
     return f"{effect.thank_you}\n\n{coupon_line}"
 
 

@@ -9,10 +9,11 @@ idempotency key, one inbound event per (channel, external id).
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -180,7 +181,10 @@ class Answer(SQLModel, table=True):
 
 
 class Coupon(SQLModel, table=True):
-    __table_args__ = (Index("ix_coupon_free", "pool", "conversation_id"),)
+    __table_args__ = (
+        Index("ix_coupon_free", "pool", "conversation_id"),
+        Index("ix_coupon_shop", "pool", "shop_state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pool: str = Field(max_length=64)
@@ -189,6 +193,47 @@ class Coupon(SQLModel, table=True):
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id", unique=True)
     assigned_at: datetime | None = _ts()
     expires_at: datetime | None = _ts()
+    #: Whether the shop knows this code (bot.coupons.ShopState); None: no shop sync.
+    shop_state: str | None = Field(default=None, max_length=16)
+    shop_error: str | None = Field(default=None, max_length=255)
+    shop_checked_at: datetime | None = _ts()
+    #: Set from a shop's orders (export file or Shopify's orders query).
+    redeemed_at: datetime | None = _ts()
+    order_number: str | None = Field(default=None, max_length=64)
+    order_amount: Decimal | None = Field(default=None, sa_type=Numeric(14, 2))
+    order_currency: str | None = Field(default=None, max_length=3)
+
+
+class CouponPool(SQLModel, table=True):
+    """What a pool's codes are worth at checkout; the shop's discount carries the same."""
+
+    __tablename__ = "coupon_pool"
+
+    name: str = Field(primary_key=True, max_length=64)
+    #: "percent" or "amount".
+    kind: str = Field(max_length=8)
+    value: Decimal = Field(sa_type=Numeric(14, 2))
+    #: ISO 4217; required for an amount, and for a minimum order.
+    currency: str | None = Field(default=None, max_length=3)
+    min_order: Decimal | None = Field(default=None, sa_type=Numeric(14, 2))
+    expires_at: datetime | None = _ts()
+    once_per_customer: bool = True
+    #: The Shopify discount (gid://shopify/DiscountCodeNode/...) the codes belong to.
+    shop_discount_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime | None = _ts()
+    orders_checked_at: datetime | None = _ts()
+
+
+class CouponStockWarning(SQLModel, table=True):
+    """The team was told this campaign's pool would run out: told once, not every minute."""
+
+    __tablename__ = "coupon_stock_warning"
+
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    pool: str = Field(primary_key=True, max_length=64)
+    free: int
+    expected: int
+    warned_at: datetime | None = _ts()
 
 
 class Outbox(SQLModel, table=True):

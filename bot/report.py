@@ -80,6 +80,8 @@ def render_digest(digest: Digest) -> Group:
         notes.append(f"{digest.analysed}/{digest.text_answers} free-text answers analysed")
     if notes:
         parts.append(Text(" · ".join(notes)))
+    if digest.redemptions and digest.redemptions.redeemed:
+        parts.append(Text("\n".join(digest.redemptions.lines())))
     return Group(*parts)  # type: ignore[arg-type]
 
 

@@ -87,6 +87,19 @@ class Settings(BaseSettings):
     #: market's window in the flow).
     quiet_hours: str = "22:00-08:00"
 
+    # -- Shopify (coupon codes created in the shop; off when unset) ------------------
+    #: The shop's myshopify.com domain, e.g. luna-live.myshopify.com.
+    shopify_shop: str | None = None
+    #: Admin API access token of a custom app (write_discounts, read_orders scopes).
+    shopify_admin_token: SecretStr | None = None
+    shopify_api_version: str = "2025-10"
+    #: Base URL of the Admin API; default https://<SHOPIFY_SHOP> (tests point it elsewhere).
+    shopify_api_url: str | None = None
+    #: Free codes kept created in the shop ahead of need, per pool.
+    shopify_codes_ahead: Annotated[int, Field(ge=1)] = 500
+    #: How often codes are topped up in the shop and its orders read for redemptions.
+    shopify_sync_minutes: Annotated[float, Field(gt=0)] = 10.0
+
     @field_validator("flows_dir", mode="before")
     @classmethod
     def _path_list(cls, value: object) -> object:
@@ -127,6 +140,12 @@ class Settings(BaseSettings):
             for name, value in needed.get(channel, ())
             if not (_given(value) if isinstance(value, SecretStr) else bool(value))
         ]
+
+    @property
+    def shopify_enabled(self) -> bool:
+        return bool(self.shopify_shop and self.shopify_shop.strip()) and _given(
+            self.shopify_admin_token
+        )
 
     @property
     def slack_enabled(self) -> bool:

@@ -60,7 +60,12 @@ async def post_pending_alerts(app: App) -> int:
     from adapters.slack.team import team_for
 
     team = team_for(app)
-    return await alerts.post_pending(team) if team else 0
+    if team is None:
+        return 0
+    from adapters.slack.coupon_notices import post_stock_warnings
+
+    # Also: a campaign's coupon pool about to run out (bot.coupon_alerts).
+    return await alerts.post_pending(team) + await post_stock_warnings(team)
 
 
 async def post_due_digests(app: App) -> int:

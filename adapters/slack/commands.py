@@ -212,13 +212,8 @@ async def _test(call: Call) -> None:
 
 async def _list(call: Call) -> None:
     """The CLI's `campaign list`, newest first."""
-
-    def listing() -> list[str]:
-        with session_scope(call.team.app.engine) as session:
-            return [campaigns.describe(c) for c in campaigns.recent(session, 20)]
-
     await call.ack()
-    lines = await call.team.db(listing)
+    lines = await call.team.db(campaign_control.recent, call.team.app.engine)
     await call.respond(text="\n".join(lines) if lines else "no campaigns yet")
 
 
@@ -283,12 +278,9 @@ async def _coupons(call: Call) -> None:
         raise UsageError("name the pool: `/postlive coupons post-live`")
     pool = call.args[0]
     await call.ack()
-    stock = await call.team.db(campaign_control.coupon_stock, call.team.app.engine, pool)
-    free, assigned = stock.free, stock.assigned
-    lang = call.team.language
-    warning = " ⚠️ empty: completions will be owed a code" if not free else ""
-    counts = f"*{lang.number(free)}* free, {lang.number(assigned)} assigned"
-    await call.respond(text=f"🎟️ pool `{pool}`: {counts}{warning}")
+    found = await call.team.db(campaign_control.pool_counts, call.team.app.engine, pool)
+    warning = " ⚠️ empty: completions will be owed a code" if not found.free else ""
+    await call.respond(text=f"🎟️ {found.slack_text(call.team.language.number)}{warning}")
 
 
 async def _review(call: Call) -> None:

@@ -44,6 +44,8 @@ def render(digest: Digest, team: TeamLanguage, *, final: bool = False) -> list[l
     blocks.append(divider())
     blocks.append(header(team.label("markets")))
     blocks.extend(paragraphs([_market_line(m, f, team) for m, f in digest.markets.items()]))
+    if digest.redemptions and digest.redemptions.redeemed:  # codes used at checkout
+        blocks.extend(paragraphs(digest.redemptions.lines()))
     blocks.append(divider())
     blocks.extend(_said(digest, team))
     if digest.choices:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -22,6 +23,9 @@ from bot.services import claims
 from bot.services.actors import Actor, Role, require
 from bot.services.unit_of_work import UnitOfWork
 from bot.status import CampaignReport, campaign_report
+
+if TYPE_CHECKING:
+    from bot.coupons import PoolCounts
 
 #: What each steering verb does, for refusals.
 VERBS = {
@@ -164,6 +168,20 @@ def report(engine: Engine, campaign_id: int) -> CampaignReport:
 class Stock:
     free: int
     assigned: int
+
+
+def recent(engine: Engine, limit: int = 20) -> list[str]:
+    """One line per campaign, newest first (anyone may look)."""
+    with UnitOfWork(engine) as uow:
+        return [campaigns.describe(c) for c in campaigns.recent(uow.session, limit)]
+
+
+def pool_counts(engine: Engine, pool: str) -> PoolCounts:
+    """Left, issued, redeemed and the shop's side of a coupon pool (anyone may look)."""
+    from bot import coupons
+
+    with UnitOfWork(engine) as uow:
+        return coupons.counts(uow.session, pool)
 
 
 def coupon_stock(engine: Engine, pool: str) -> Stock:
