@@ -17,10 +17,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 
-from bot.locales import language_of, normalize_tag
+from bot.locales import language_of, long_date, normalize_tag
 
 #: First strong isolate / pop directional isolate: a Latin code inside Arabic or Hebrew
 #: text keeps its own left-to-right order ("CHAT-D46Q" is not shown as "D46Q-CHAT").
@@ -163,8 +162,9 @@ def value_text(offer: Offer, tag: str | None) -> str:
 
 
 def expiry_text(when: datetime, tag: str | None) -> str:
-    """A date in the customer's own words ("31. Dezember 2026", "2026年12月31日")."""
-    return format_date(when, format="long", locale=babel_locale(tag))
+    """A date in the customer's own words and calendar ("31. Dezember 2026",
+    "2026年12月31日", "31 ธันวาคม พ.ศ. 2569")."""
+    return long_date(when.date(), tag or "en")
 
 
 def describe(offer: Offer, tag: str | None, *, expires: datetime | None = None) -> str:

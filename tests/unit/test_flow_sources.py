@@ -128,12 +128,14 @@ def test_a_misspelt_locale_key_is_an_error_at_its_own_line(tmp_path: Path) -> No
 
 
 def test_a_locale_written_in_the_wrong_case_is_reported_at_its_own_line(tmp_path: Path) -> None:
-    text = shipped_text().replace("es-MX, pt-BR, fr", "es-MX,\n  pt-Br, fr", 1)
+    shipped = shipped_text()
+    assert "es-419, pt-BR, pt-PT" in shipped  # the shipped flow's locale list
+    text = shipped.replace("es-419, pt-BR, pt-PT", "es-419,\n  pt-Br, pt-PT", 1)
     path = write(tmp_path, "case.yaml", text)
     with pytest.raises(FlowError) as caught:
         load_flow(path)
     problem = next(p for p in caught.value.problems if "'pt-Br'" in p.message)
-    assert problem.line == line_of(path, "pt-Br, fr")
+    assert problem.line == line_of(path, "pt-Br, pt-PT")
     assert "written 'pt-BR'" in problem.message
 
 
