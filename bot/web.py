@@ -78,6 +78,9 @@ def create_app(app: App, *, run_worker: bool = False) -> Starlette:
     import adapters
 
     routes.extend(adapters.routes(app))
+    from adapters.live.web import mount as live_routes
+
+    routes.append(live_routes(app))  # the live question radar: /live/...
 
     @contextlib.asynccontextmanager
     async def lifespan(_web: Starlette) -> AsyncIterator[None]:

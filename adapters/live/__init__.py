@@ -8,17 +8,3 @@ web        the host's page (/live/<token>) with server-sent events
 backoff    reconnect delays: multiplied, capped, jittered
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-from starlette.routing import BaseRoute
-
-if TYPE_CHECKING:
-    from bot.bootstrap import App
-
-
-def routes(app: App) -> list[BaseRoute]:
-    from adapters.live.web import mount
-
-    return [mount(app)]

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,12 +198,12 @@ class LiveSession:
             "reconnecting": any(s.state == "reconnecting" for s in self.sources.values()),
         }
 
-    async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        """A one-slot queue holding the newest board (the current one to begin with)."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1)
         queue.put_nowait(self.snapshot())
         self._subscribers.add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._subscribers.discard(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
