@@ -7,4 +7,3 @@ tiktok     TikTok LIVE through the community TikTokLive client (no official API)
 web        the host's page (/live/<token>) with server-sent events
 backoff    reconnect delays: multiplied, capped, jittered
 """
-
