@@ -457,6 +457,7 @@ for _module in (
     "bot.loop_commands",
     "bot.privacy_commands",
     "adapters.telegram.commands",
+    "adapters.live.commands",
 ):
     import_module(_module).register(app)
 
