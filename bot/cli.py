@@ -353,6 +353,7 @@ def demo_command(
 
     with console.status("running the demo campaign…") as status:
         result = demo.run(workdir, progress=lambda msg: status.update(msg))
+    console.print(result.live, highlight=False, markup=False)
     with session_scope(result.app.engine) as session:
         campaign = campaigns.get(session, result.campaign_id)
         built = digest.build(session, campaign, result.app.flows[campaign.flow_id])

@@ -30,6 +30,7 @@ from bot.models import (
     Coupon,
     Theme,
 )
+from bot.radar.store import AskedQuestion, asked_in
 
 REACHED = (
     ConversationState.ACTIVE,
@@ -141,6 +142,8 @@ class Digest:
     tokens_used: int = 0
     token_cap: int | None = None
     built_at: datetime | None = None
+    #: Questions live viewers asked during the show (unanswered first), if it was heard.
+    viewers_asked: list[AskedQuestion] = field(default_factory=list)
 
     @property
     def token_share(self) -> float | None:
@@ -262,6 +265,7 @@ def build(
         tokens_used=campaign.analysis_prompt_tokens + campaign.analysis_completion_tokens,
         token_cap=token_cap,
         built_at=built_at,
+        viewers_asked=asked_in(session, (campaign.audience_tag, campaign.show)),
     )
 
 

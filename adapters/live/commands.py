@@ -26,6 +26,8 @@ def register(app: typer.Typer) -> None:
     comments_app = typer.Typer(help="Live comments kept with their show.", no_args_is_help=True)
     app.add_typer(comments_app, name="comments")
 
+    _register_analyze(comments_app)
+
     @live_app.command("start")
     @clean_errors
     def start(
@@ -107,6 +109,24 @@ def register(app: typer.Typer) -> None:
         )
         for number, reason in found.skipped[:20]:
             console.print(f"  row {number}: {reason}", highlight=False)
+
+
+def _register_analyze(comments_app: typer.Typer) -> None:
+    from bot.cli import _app, clean_errors
+
+    @comments_app.command("analyze")
+    @clean_errors
+    def analyze(show: Annotated[str, typer.Option("--show", help="The show's code.")]) -> None:
+        """Classify the show's kept comments with the analysis (product question, usage,
+        suggestion, complaint), sentiment and themes."""
+        from bot.radar.after_show import analyze_show
+
+        application = _app()
+        found = analyze_show(application.settings, application.engine, show)
+        total = sum(found.values())
+        console.print(
+            f"{total} comments analysed: " + ", ".join(f"{k} {v}" for k, v in found.most_common())
+        )
 
 
 def print_board(entries: list[Entry], out: Console) -> None:

@@ -91,4 +91,8 @@ async def run_show(
         if not task.done():
             task.cancel()
     await session.stop()
+    # After the show, the analysis reads every kept comment (buckets, sentiment, themes).
+    from bot.radar.after_show import analyze_show
+
+    await asyncio.to_thread(analyze_show, app.settings, app.engine, plan.show)
     return session

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.db import session_scope, upsert_insert
 from bot.models import LivePage, ShowComment
@@ -92,34 +92,38 @@ class AskedQuestion:
 
 
 def asked(engine: Engine, shows: Iterable[str], limit: int = 10) -> list[AskedQuestion]:
-    """The show's questions by distinct viewers; unanswered first."""
-    names = [s for s in shows if s]
+    with session_scope(engine) as session:
+        return asked_in(session, shows, limit)
+
+
+def asked_in(session: Session, shows: Iterable[str], limit: int = 10) -> list[AskedQuestion]:
+    """The shows' questions by distinct viewers, unanswered first: the next show's FAQ."""
+    names = [s for s in dict.fromkeys(shows) if s]
     if not names:
         return []
-    with session_scope(engine) as session:
-        counts = session.execute(
-            select(
-                ShowComment.question_key,
-                func.count(func.distinct(ShowComment.author_id)),
-                func.max(ShowComment.question_label),
-                func.max(ShowComment.answered_at),
-            )
+    counts = session.execute(
+        select(
+            ShowComment.question_key,
+            func.count(func.distinct(ShowComment.author_id)),
+            func.max(ShowComment.question_label),
+            func.max(ShowComment.answered_at),
+        )
+        .where(ShowComment.show.in_(names))  # type: ignore[attr-defined]
+        .where(ShowComment.question_key.is_not(None))  # type: ignore[union-attr]
+        .group_by(ShowComment.question_key)
+    ).all()
+    ranked = sorted(counts, key=lambda row: (row[3] is not None, -row[1], row[0]))[:limit]
+    found = []
+    for key, viewers, label, answered in ranked:
+        texts = session.exec(
+            select(ShowComment.text)
             .where(ShowComment.show.in_(names))  # type: ignore[attr-defined]
-            .where(ShowComment.question_key.is_not(None))  # type: ignore[union-attr]
-            .group_by(ShowComment.question_key)
+            .where(ShowComment.question_key == key)
+            .order_by(ShowComment.id)  # type: ignore[arg-type]
+            .limit(20)
         ).all()
-        ranked = sorted(counts, key=lambda row: (row[3] is not None, -row[1], row[0]))[:limit]
-        found = []
-        for key, viewers, label, answered in ranked:
-            texts = session.exec(
-                select(ShowComment.text)
-                .where(ShowComment.show.in_(names))  # type: ignore[attr-defined]
-                .where(ShowComment.question_key == key)
-                .order_by(ShowComment.id)  # type: ignore[arg-type]
-                .limit(20)
-            ).all()
-            originals = tuple(dict.fromkeys(texts))[:3]
-            found.append(
-                AskedQuestion(key, label or originals[0], viewers, answered is not None, originals)
-            )
+        originals = tuple(dict.fromkeys(texts))[:3]
+        found.append(
+            AskedQuestion(key, label or originals[0], viewers, answered is not None, originals)
+        )
     return found

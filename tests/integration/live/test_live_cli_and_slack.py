@@ -104,6 +104,11 @@ def test_exports_join_the_show_once_whatever_the_platforms_columns(
     asked = {q.key: q.viewers for q in store.asked(app.engine, ["KNITS"])}
     assert asked == {"price": 2, "shipping:MX": 2}
 
+    assert "4 comments analysed: product_question 4" in run(
+        "comments", "analyze", "--show", "KNITS"
+    )
+    assert "0 comments analysed" in run("comments", "analyze", "--show", "KNITS")
+
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:

@@ -143,3 +143,35 @@ def test_comments_are_kept_with_the_show_once(app: App, tmp_path: Path) -> None:
     (asked,) = store.asked(app.engine, ["S1"])
     assert (asked.key, asked.viewers, asked.answered) == ("price", 2, True)
     assert asked.label == "How much is it?"
+
+
+def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> None:
+    from rich.console import Console
+
+    from bot import campaigns, digest
+    from bot.db import session_scope
+    from bot.report import render_digest
+    from tests.conftest import add_contact
+
+    radar = Radar("en")
+    seen = radar.ingest(
+        [
+            comment("a", "how much?", 1),
+            comment("b", "quanto custa?", 2),
+            comment("c", "ship to Brazil?", 3),
+        ]
+    )
+    store.save(app.engine, seen, {"price": "How much is it?"})
+    store.mark_answered(app.engine, "S1", "price", T0)
+    flow = app.flows["post-live"]
+    add_contact(app, "+14155550100", tag="S1")
+    with session_scope(app.engine) as session:
+        campaign = campaigns.start(session, flow, "S1", app.clock.now(), app.clock.now())
+        built = digest.build(session, campaign, flow)
+    assert [(q.key, q.viewers, q.answered) for q in built.viewers_asked] == [
+        ("shipping:BR", 1, False),
+        ("price", 2, True),
+    ]
+    out = Console(width=200, record=True)
+    out.print(render_digest(built))
+    assert "What viewers asked" in out.export_text()
