@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,12 @@ async def run_show(
     app: App, plan: ShowPlan, *, stop: asyncio.Event | None = None, started: Any = None
 ) -> LiveSession:
     """Listen until `stop` is set, or, for a replay-only show, until the file ends."""
-    stop = stop or asyncio.Event()
+    if stop is None:
+        stop = asyncio.Event()
+        # Ctrl-C ends the show cleanly: the last comments are stored, sources close.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     hub = hub_for(app)
     await asyncio.to_thread(hub.open, plan.show)  # the page token, off the loop
     session = hub.open(plan.show)
@@ -79,7 +85,7 @@ async def run_show(
         session.source("replay", "live", str(plan.replay.name if plan.replay else ""))
         await replaying.play(recorded, session.feed, app.clock, speed=plan.speed)
         session.source("replay", "stopped", "replay finished")
-        if not (plan.youtube or plan.tiktok or plan.serve):
+        if not (plan.youtube or plan.tiktok):
             stop.set()
     await stop.wait()
     await session.tick()
