@@ -95,7 +95,14 @@ class Radar:
     # -- in ----------------------------------------------------------------------------
     def ingest(self, comments: Sequence[LiveComment]) -> list[Seen]:
         readings = [read_question(c.text, self.words) for c in comments]
-        asking = [i for i, r in enumerate(readings) if r is not None]
+        # Language only matters for a viewer new to an entry (markets, originals): a
+        # viewer repeating "price??" is not detected again.
+        asking = [
+            i
+            for i, r in enumerate(readings)
+            if r is not None
+            and (r.key not in self.groups or comments[i].viewer not in self.groups[r.key].viewers)
+        ]
         languages: list[str | None] = [None] * len(comments)
         if asking:
             found = detect_many(
@@ -126,12 +133,13 @@ class Radar:
         if group.answered_at is not None and at <= group.answered_at:
             return group.reading  # said before the host answered: already covered
         viewer = comment.viewer
-        if viewer not in group.viewers:
-            group.asked += 1
-            group.markets[_market(comment.language_hint, language)] += 1
-        else:
+        if viewer in group.viewers:
             group.viewers.pop(viewer)
+            group.viewers[viewer] = at
+            return group.reading
         group.viewers[viewer] = at
+        group.asked += 1
+        group.markets[_market(comment.language_hint, language)] += 1
         if len(group.originals) < _ORIGINALS and (language or "?") not in group.originals:
             group.originals[language or "?"] = comment.text.strip()[:200]
         return group.reading
