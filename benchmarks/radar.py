@@ -145,7 +145,13 @@ async def flood(count: int, engine_url: str) -> None:
         clock.advance(seconds=TICK)
         if done >= next_sample:
             samples.append((done, rss_mb()))
-            next_sample += max(1, count // 10)
+            next_sample += max(1, count // 20)
+            so_far = time.perf_counter() - start
+            print(
+                f"   … {done:,} comments, {done / so_far:,.0f}/s so far, RSS {samples[-1][1]:.0f} MB,"
+                f" tick p95 {pct(latencies, 0.95) * 1000:.0f} ms, loadavg {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     elapsed = time.perf_counter() - start
     samples.append((done, rss_mb()))
     groups = len(session.radar.groups)
@@ -212,12 +218,13 @@ def main() -> None:
     parser.add_argument("--paced-seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=200.0)
     args = parser.parse_args()
-    print(f"conditions at start: {conditions()}")
+    print(f"conditions at start: {conditions()}", flush=True)
     began = time.perf_counter()
     quality()  # also builds the language detector and both lexicons, once per process
     print(f"   (cold start incl. detector and lexicons: {time.perf_counter() - began:.1f} s)")
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(paced(args.paced_seconds, args.rate, f"sqlite:///{tmp}/paced.db"))
+        if args.paced_seconds > 0:
+            asyncio.run(paced(args.paced_seconds, args.rate, f"sqlite:///{tmp}/paced.db"))
         asyncio.run(flood(args.comments, f"sqlite:///{tmp}/flood.db"))
     print(f"conditions at end: {conditions()}")
 
