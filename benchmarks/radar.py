@@ -148,7 +148,8 @@ async def flood(count: int, engine_url: str) -> None:
             next_sample += max(1, count // 20)
             so_far = time.perf_counter() - start
             print(
-                f"   … {done:,} comments, {done / so_far:,.0f}/s so far, RSS {samples[-1][1]:.0f} MB,"
+                f"   … {done:,} comments, {done / so_far:,.0f}/s so far,"
+                f" RSS {samples[-1][1]:.0f} MB,"
                 f" tick p95 {pct(latencies, 0.95) * 1000:.0f} ms, loadavg {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
