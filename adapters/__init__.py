@@ -33,6 +33,9 @@ def routes(app: App) -> list[BaseRoute]:
     found: list[BaseRoute] = []
     for name in (*CHANNELS.values(), *TEAM):
         found.extend(import_module(name).routes(app))
+    from adapters.live.web import mount as live_routes
+
+    found.append(live_routes(app))  # the live question radar: /live/...
     return found
 
 

@@ -507,6 +507,7 @@ def demo_command(
 
     with console.status("running the demo campaign…") as status:
         result = demo.run(workdir, progress=lambda msg: status.update(msg))
+    console.print(result.live, highlight=False, markup=False)
     with session_scope(result.app.engine) as session:
         campaign = campaigns.get(session, result.campaign_id)
         built = digest.build(session, campaign, result.app.flows[campaign.flow_id])
@@ -620,6 +621,10 @@ FEATURE_COMMANDS: dict[str, dict[str, str]] = {
     "bot.privacy_commands": {
         "contacts": "Contacts and their personal data.",
         "export": "Export a campaign's answers for the team (one row per answer).",
+    },
+    "adapters.live.commands": {
+        "live": "Live question radar: what viewers ask during a show.",
+        "comments": "Live comments kept with their show.",
     },
     "adapters.telegram.commands": {
         "telegram": "Telegram bot.",

@@ -199,6 +199,8 @@ class DemoResult:
     chart: Path
     duplicates: int
     messages: int
+    #: The live show replayed before the campaign: its top questions and page.
+    live: str = ""
 
 
 def run(
@@ -224,6 +226,10 @@ def run(
     channel = SimulatorChannel()
     app.senders = {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
 
+    say("replaying the live show into the question radar")
+    from adapters.live.demo import replay_demo_show
+
+    live = replay_demo_show(app, "demo-show")
     say("importing simulated customers")
     people = _audience(app, rng, scale)
     with session_scope(app.engine) as session:
@@ -272,7 +278,7 @@ def run(
         built = digest_module.build(session, camp, flow)
     path = digest_module.chart(built, workdir / f"campaign-{campaign_id}.png")
     total = sum(len(m) for m in channel.transcripts.values())
-    return DemoResult(app, campaign_id, path, channel.duplicates, total)
+    return DemoResult(app, campaign_id, path, channel.duplicates, total, live)
 
 
 def _drain(app: App, channel: SimulatorChannel) -> None:

@@ -34,6 +34,7 @@ from bot.models import (
 )
 from bot.redemptions import Redemptions
 from bot.redemptions import for_campaign as redemptions_of
+from bot.radar.store import AskedQuestion, asked_in
 
 REACHED = (
     ConversationState.ACTIVE,
@@ -149,6 +150,8 @@ class Digest:
     built_at: datetime | None = None
     #: Codes used at checkout per market, and the orders' revenue (bot.redemptions).
     redemptions: Redemptions | None = None
+    #: Questions live viewers asked during the show (unanswered first), if it was heard.
+    viewers_asked: list[AskedQuestion] = field(default_factory=list)
 
     @property
     def token_share(self) -> float | None:
@@ -282,6 +285,7 @@ def build(
         token_cap=token_cap,
         built_at=built_at,
         redemptions=redemptions_of(session, campaign.id),  # type: ignore[arg-type]
+        viewers_asked=asked_in(session, (campaign.audience_tag, campaign.show)),
     )
 
 

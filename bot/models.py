@@ -363,3 +363,39 @@ class ActionClaim(SQLModel, table=True):
     #: What the claim produced (a campaign id, an outbox key), to tell a second click.
     outcome: str | None = Field(default=None, max_length=128)
     claimed_at: datetime | None = _ts()
+
+
+class ShowComment(SQLModel, table=True):
+    """Every live comment, kept with its show: the radar's memory after the show, the
+    source of the digest's "what viewers asked" and of the after-show analysis."""
+
+    __tablename__ = "show_comment"
+    __table_args__ = (UniqueConstraint("show", "platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    show: str = Field(max_length=64, index=True)
+    platform: str = Field(max_length=32)
+    #: The platform's comment id, or a digest of author, time and text (exports).
+    external_id: str = Field(max_length=128)
+    author_id: str = Field(max_length=128)
+    author_name: str = Field(default="", max_length=200)
+    text: str = Field(sa_type=Text)
+    language: str | None = Field(default=None, max_length=16)
+    at: datetime | None = _ts()
+    #: The radar's grouping key when it read a question ("price", "shipping:BR").
+    question_key: str | None = Field(default=None, max_length=120)
+    question_label: str | None = Field(default=None, max_length=300)
+    #: When the host marked the question answered on the live page.
+    answered_at: datetime | None = _ts()
+    #: The after-show analysis (category, sentiment, themes), as the analyzer said it.
+    analysis: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class LivePage(SQLModel, table=True):
+    """The host's page for a show: an unguessable token, so the link can be shared."""
+
+    __tablename__ = "live_page"
+
+    token: str = Field(primary_key=True, max_length=64)
+    show: str = Field(max_length=64, index=True)
+    created_at: datetime | None = _ts()

@@ -71,6 +71,15 @@ def render_digest(digest: Digest) -> Group:
     if digest.keywords:
         hot = (f"{k.text} {k.count}" + (" (hot)" if k.recent else "") for k in digest.keywords[:12])
         parts.append(Text("keywords: " + ", ".join(hot)))
+    if digest.viewers_asked:
+        asked = Table(
+            "question", "viewers", "answered", "how they asked", title="What viewers asked"
+        )
+        for q in digest.viewers_asked:
+            asked.add_row(
+                q.label, str(q.viewers), "yes" if q.answered else "no", " · ".join(q.originals)
+            )
+        parts.append(asked)
     notes = []
     if digest.complaints_open:
         notes.append(f"{digest.complaints_open} urgent complaints awaiting action")

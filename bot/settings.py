@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     #: Tokens (prompt + completion) one campaign's analysis may spend; then the team is warned.
     analysis_campaign_token_cap: int = 2_000_000
 
+    # -- live question radar (README: "Live question radar") -----------------------------
+    #: Shared secret of the signed ingest webhook POST /live/comments; off when unset.
+    live_ingest_secret: SecretStr | None = None
+    #: YouTube Data API key for Live chat (liveChatMessages.list); off when unset.
+    youtube_api_key: SecretStr | None = None
+    #: YouTube Data API root URL (tests point it at a local server); None: Google's.
+    youtube_api_url: str | None = None
+    #: Slack channel where the live board is kept as one message, edited in place.
+    slack_live_channel: str | None = None
+
     #: Time zone the team's daily digest time is read in.
     team_timezone: str = "UTC"
 
