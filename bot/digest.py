@@ -32,9 +32,9 @@ from bot.models import (
     OutboxStatus,
     Theme,
 )
+from bot.radar.store import AskedQuestion, asked_in
 from bot.redemptions import Redemptions
 from bot.redemptions import for_campaign as redemptions_of
-from bot.radar.store import AskedQuestion, asked_in
 
 REACHED = (
     ConversationState.ACTIVE,
