@@ -1079,10 +1079,10 @@ MORE_STOP_WORDS: frozenset[str] = frozenset(
         "arretez", "arrete", "stoppen", "hort auf", "horen sie auf", "stopp stopp",
         "tigil", "tigil na", "itigil na", "hentikan", "durdurun", "iptal et", "dur artik",
         "ストップ", "やめて", "止めて", "送らないで", "中止", "停止", "别发了", "别发",
-        "그만", "그만해", "중지", "stop it", "enough", "no more", "unsubscribe me",
+        "그만", "그만해", "중지", "stop it", "unsubscribe me",
         "desuscribirme", "desinscribirme", "desabonnez moi", "desinscrivez moi",
         "wypisz", "wypiszcie mnie", "afmelden", "uitschrijven", "dung lai",
-        "ngung lai", "bas karo", "बस करो", "बस",
+        "ngung lai", "bas karo", "बस करो",
     }
 )
 
