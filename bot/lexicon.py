@@ -15,6 +15,9 @@ Conventions:
 * Every list only holds words that are unambiguous as a whole message in context. "no" is
   a skip, never a stop; "alto" (stop in Spanish, but "high" in es/pt/it) is not a stop
   word; Vietnamese "không" (zero, but also "no") is a skip, not a number.
+* The opt-out sentences, delete verbs and choice readings further down are compared with
+  Latin accents folded (see the note above them); that is why Vietnamese keywords whose
+  accents carry the meaning are kept apart (ACCENT_SENSITIVE_STOP_WORDS).
 * Languages are ISO 639-1 codes. The per-language tables are merged into the flat sets
   the parser uses; tests check every language keeps its entries.
 """
