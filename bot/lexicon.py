@@ -15,6 +15,9 @@ Conventions:
 * Every list only holds words that are unambiguous as a whole message in context. "no" is
   a skip, never a stop; "alto" (stop in Spanish, but "high" in es/pt/it) is not a stop
   word; Vietnamese "không" (zero, but also "no") is a skip, not a number.
+* The opt-out sentences, delete verbs and choice readings further down are compared with
+  Latin accents folded (see the note above them); that is why Vietnamese keywords whose
+  accents carry the meaning are kept apart (ACCENT_SENSITIVE_STOP_WORDS).
 * Languages are ISO 639-1 codes. The per-language tables are merged into the flat sets
   the parser uses; tests check every language keeps its entries.
 """
@@ -1079,20 +1082,20 @@ MORE_STOP_WORDS: frozenset[str] = frozenset(
         "arretez", "arrete", "stoppen", "hort auf", "horen sie auf", "stopp stopp",
         "tigil", "tigil na", "itigil na", "hentikan", "durdurun", "iptal et", "dur artik",
         "ストップ", "やめて", "止めて", "送らないで", "中止", "停止", "别发了", "别发",
-        "그만", "그만해", "중지", "stop it", "enough", "no more", "unsubscribe me",
+        "그만", "그만해", "중지", "stop it", "unsubscribe me",
         "desuscribirme", "desinscribirme", "desabonnez moi", "desinscrivez moi",
         "wypisz", "wypiszcie mnie", "afmelden", "uitschrijven", "dung lai",
-        "ngung lai", "bas karo", "बस करो", "बस",
+        "ngung lai", "bas karo", "बस करो",
     }
 )
 
 _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "en": (
         "unsubscribe", "opt out", "optout", "stop messaging", "stop message me", "stop msg*",
-        "stop text*", "stop send*", "stop contact*", "don t want any more*",
+        "stop text*", "stop send*+", "stop contact*", "don t want any more*",
         "dont want any more*", "do not want any more*", "no more texts", "don t text*",
         "dont text*", "don t msg*",
-        "stop texting", "stop sending", "stop contacting", "stop spamming", "stop writing to me",
+        "stop texting", "stop contacting", "stop spamming", "stop writing to me",
         "stop the messages", "stop these messages", "stop your messages", "remove me from",
         "take me off", "don t message me", "don t text me", "don t contact me",
         "dont message me", "dont text me", "dont contact me", "do not message me",
@@ -1105,10 +1108,10 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "who gave you my number", "how did you get my number",
     ),
     "es": (
-        "no me manden", "no me mandes", "no me envien", "no me envies", "no me escriban",
-        "no me escribais", "no me escribas", "no me molesten", "dejen de mandar*",
-        "dejen de enviar*", "dejen de escribir*", "deja de mandar*", "deja de enviar*",
-        "deja de escribir*", "dejad de enviar*", "dejad de mandar*", "dejad de escribir*",
+        "no me manden+", "no me mandes+", "no me envien+", "no me envies+", "no me escriban",
+        "no me escribais", "no me escribas", "no me molesten", "dejen de mandar*+",
+        "dejen de enviar*+", "dejen de escribir*", "deja de mandar*+", "deja de enviar*+",
+        "deja de escribir*", "dejad de enviar*+", "dejad de mandar*+", "dejad de escribir*",
         "no quiero recibir mas", "no quiero mas mensajes", "no quiero recibir mensajes",
         "darme de baja", "dar de baja", "dame de baja", "denme de baja", "paren de",
         "parad de", "parad ya", "paren ya", "si no dejan de", "si no paran",
@@ -1116,10 +1119,10 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "saquenme de la lista", "borrame de la lista", "basta de mensajes",
     ),
     "pt": (
-        "para de mandar*", "pare de mandar*", "parem de mandar*", "para de me mandar",
-        "pare de me mandar", "parem de me mandar", "parem de enviar*", "parem de me enviar",
-        "para de enviar*", "pare de enviar*", "nao quero mais receber", "nao quero receber mais",
-        "nao quero mais mensagens", "nao me mandem", "nao me mande mais", "nao me enviem",
+        "para de mandar*+", "pare de mandar*+", "parem de mandar*+", "para de me mandar+",
+        "pare de me mandar+", "parem de me mandar+", "parem de enviar*+", "parem de me enviar+",
+        "para de enviar*+", "pare de enviar*+", "nao quero mais receber", "nao quero receber mais",
+        "nao quero mais mensagens", "nao me mandem+", "nao me mande mais", "nao me enviem+",
         "me tira dessa lista", "me tira da lista", "me tirem da lista", "tirem me da lista",
         "me remove da lista", "cancelar subscricao", "cancelar inscricao", "descadastrar",
         "vou denunciar", "se nao parar", "se nao pararem", "deixem me em paz",
@@ -1140,8 +1143,8 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "lasst mich in ruhe", "lassen sie mich in ruhe", "wenn sie nicht aufhoren",
     ),
     "it": (
-        "non scrivetemi piu", "non scrivermi piu", "non mandatemi piu", "non mandatemi",
-        "smettete di mandar*", "smettete di scriver*", "smettetela di", "smettila di",
+        "non scrivetemi piu", "non scrivermi piu", "non mandatemi piu", "non mandatemi+",
+        "smettete di mandar*+", "smettete di scriver*", "smettetela di", "smettila di",
         "basta messaggi", "basta con i messaggi", "cancellami dalla lista",
         "toglietemi dalla lista", "disiscrivimi", "disiscrivetemi",
         "non voglio piu messaggi", "non voglio piu ricevere", "non voglio ricevere",
@@ -1179,14 +1182,14 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "message band karo", "band karo", "messages band karo", "stop karo",
     ),
     "id": (
-        "jangan kirim*", "jangan dikirim", "jangan chat lagi", "ga usah chat", "gak usah chat",
-        "nggak usah chat", "ga usah kirim", "gak usah kirim", "nggak usah kirim",
-        "stop kirim", "berhenti kirim", "berhenti mengirim", "berhenti langganan",
+        "jangan kirim*+", "jangan dikirim", "jangan chat lagi", "ga usah chat", "gak usah chat",
+        "nggak usah chat", "ga usah kirim+", "gak usah kirim+", "nggak usah kirim+",
+        "stop kirim+", "berhenti kirim+", "berhenti mengirim", "berhenti langganan",
         "berhenti berlangganan", "jangan hubungi", "jangan spam", "kalau tidak berhenti",
         "kalau ga berhenti", "kalau gak berhenti",
     ),
     "ms": (
-        "jangan hantar", "berhenti hantar", "henti hantar", "tak payah hantar",
+        "jangan hantar+", "berhenti hantar+", "henti hantar+", "tak payah hantar+",
         "jangan mesej", "nyahlanggan",
     ),
     "tl": (
@@ -1200,8 +1203,9 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "khong can nhan", "ngung gui", "ngung nhan", "huy dang ky", "dung lien lac",
     ),
     "ja": (
-        "送らないで", "送信しないで", "送ってこないで", "配信停止", "配信解除", "停止して",
-        "送るのやめて", "送るのをやめて", "連絡しないで", "メッセージ不要", "もう送らない",
+        "もう送らないで", "メッセージを送らないで", "メッセージ送らないで", "送信しないで",
+        "送ってこないで", "配信停止", "配信解除", "停止して", "送るのやめて", "送るのをやめて",
+        "連絡しないで", "メッセージ不要", "もう送らない",
     ),
     "ko": (
         "그만 보내", "그만보내", "보내지 마", "보내지마", "연락하지 마", "연락하지마",
@@ -1209,15 +1213,28 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "구독 취소", "구독취소",
     ),
     "zh": (
-        "别发了", "别再发", "不要再发", "不要发", "别给我发", "不要给我发", "不要再给我发",
+        "别发了", "别再发", "不要再发", "别给我发", "不要给我发", "不要再给我发",
         "停止发送", "取消订阅", "退订", "不要再传", "不要传", "别传", "唔好再send",
         "唔好再发", "唔好send", "唔好再传", "别烦我", "不要打扰",
     ),
 }
 
-#: Opt-out phrases found anywhere in a short message, unless negated.
+#: Opt-out phrases found anywhere in a short message, unless negated. "*" ends a stem;
+#: "+" asks for a word of MESSAGE_WORDS within the next three words, or the end of the
+#: message: "stop sending me messages" opts out, "stop sending the wrong size" does not.
 STOP_PHRASES: frozenset[str] = frozenset(
     p for phrases in _STOP_PHRASES_BY_LANGUAGE.values() for p in phrases
+)
+
+#: What a "+" opt-out phrase must be about: messages, not parcels.
+MESSAGE_WORDS: frozenset[str] = frozenset(
+    {
+        "message*", "msg*", "text*", "sms", "whatsapp*", "wa", "notification*", "spam",
+        "survey*", "this", "these", "stuff", "anything", "lagi", "again", "anymore",
+        "mensaje*", "msj", "nada", "esto", "encuesta*", "mas", "mensage*", "mensagem",
+        "isso", "pesquisa*", "zap", "mais", "messaggi*", "piu", "nachricht*", "bericht*",
+        "pesan", "chat", "mesej", "mesaj*",
+    }
 )
 
 #: Words that turn a request around when they come just before it ("don't", "no", "不").

@@ -51,21 +51,34 @@ def _pattern(phrase: str) -> str:
 
 def _compile(words: Iterable[str], *, folded: bool = True) -> re.Pattern[str]:
     """One regex for `words`; a word ending in "*" also matches longer words
-    ("dejen de mandar*" -> "dejen de mandarme")."""
+    ("dejen de mandar*" -> "dejen de mandarme"), one ending in "+" only when messages
+    follow (see lexicon.STOP_PHRASES)."""
     keys = sorted(
-        {(sentence_key(w, folded=folded), w.endswith("*")) for w in words}
-        - {("", False), ("", True)},
+        {
+            (sentence_key(w.rstrip("+"), folded=folded), w.rstrip("+").endswith("*"), w[-1:] == "+")
+            for w in words
+        }
+        - {("", a, b) for a in (False, True) for b in (False, True)},
         key=lambda w: (-len(w[0]), w),
     )
     parts = []
-    for key, open_end in keys:
+    for key, open_end, about_messages in keys:
         if open_end and not _glued(key[-1]):
-            parts.append(rf"(?<![{_LETTER}]){re.escape(key)}[{_LETTER}]*")
+            part = rf"(?<![{_LETTER}]){re.escape(key)}[{_LETTER}]*"
         else:
-            parts.append(_pattern(key))
+            part = _pattern(key)
+        parts.append(part + (_ABOUT_MESSAGES if about_messages else ""))
     return re.compile("|".join(parts))
 
 
+_MESSAGE_WORDS = "|".join(
+    re.escape(sentence_key(w)) + (f"[{_LETTER}]*" if w.endswith("*") else "")
+    for w in sorted(lexicon.MESSAGE_WORDS)
+)
+#: Up to three more words, then a word about messages; or the end of the message.
+_ABOUT_MESSAGES = (
+    rf"(?=(?:\s+\S+){{0,2}}\s+(?:{_MESSAGE_WORDS})(?![{_LETTER}])|\s*$)"
+)
 _FILLERS = re.compile(
     f"{_compile(lexicon.FILLER_WORDS).pattern}|"
     f"{_compile(lexicon.FILLER_WORDS, folded=False).pattern}"
@@ -81,12 +94,16 @@ _WHOLE = frozenset(
     if w not in lexicon.ACCENT_SENSITIVE_STOP_WORDS
 ) - {""}
 _WHOLE_EXACT = frozenset(sentence_key(w, folded=False) for w in lexicon.STOP_WORDS) - {""}
-_PHRASES = _compile(
-    [
-        *lexicon.STOP_PHRASES,
-        *(_FILLERS.sub(" ", p) for p in map(sentence_key, lexicon.STOP_PHRASES)),
-    ]
-)
+
+
+def _without_fillers(phrase: str) -> str:
+    """A lexicon phrase as it reads once courtesy is dropped, its "*" and "+" kept:
+    "wag na kayo mag" -> "wag kayo mag"."""
+    body = phrase.rstrip("*+")
+    return " ".join(_FILLERS.sub(" ", sentence_key(body)).split()) + phrase[len(body) :]
+
+
+_PHRASES = _compile([*lexicon.STOP_PHRASES, *map(_without_fillers, lexicon.STOP_PHRASES)])
 _NEGATORS = frozenset(sentence_key(w) for w in lexicon.NEGATORS)
 _GLUED_NEGATORS = tuple(n for n in _NEGATORS if _glued(n[0]))
 _CONDITIONALS = frozenset(sentence_key(w) for w in lexicon.CONDITIONALS)

@@ -601,6 +601,10 @@ def test_an_opt_out_is_understood_in_any_phrasing(text: str) -> None:
         "라이브 그만하지 마세요",
         "直播别停啊",
         "no paréis los directos",
+        "stop sending me the wrong size please",  # about parcels, not messages
+        "para de mandar produto errado",
+        "間違った商品を送らないでください",
+        "不要发错货",
     ],
 )
 def test_a_message_that_only_mentions_stopping_does_not_opt_out(text: str) -> None:
