@@ -24,7 +24,7 @@ from bot import outbox
 from bot.messages import Channel, Inbound, Outbound
 from bot.models import Contact, Conversation, ConversationState, ErasureRequest
 from bot.phrases import phrase
-from bot.privacy import GOODBYE_KIND, forget
+from bot.privacy import GOODBYE_KIND, expect_goodbye, forget
 
 #: How long a "yes" still confirms the question.
 CONFIRM_WITHIN = timedelta(hours=24)
@@ -96,16 +96,10 @@ def handle(
         forget(session, contact, now, media_dir=media_dir)
         # After forget: the goodbye must keep the address until it leaves, so it is not
         # linked to the contact; bot.privacy.scrub_goodbyes removes the address then.
-        _send(
-            session,
-            channel,
-            address,
-            f"forget:{inbound.channel}:{inbound.external_id}",
-            phrase("forget_confirm", locale, shop=shop),
-            GOODBYE_KIND,
-            now,
-            None,
-        )
+        key = f"forget:{inbound.channel}:{inbound.external_id}"
+        text = phrase("forget_confirm", locale, shop=shop)
+        _send(session, channel, address, key, text, GOODBYE_KIND, now, None)
+        expect_goodbye(session, key, now)
         return True
     if is_delete_request(inbound.text):
         if pending is None:

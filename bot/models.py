@@ -330,6 +330,16 @@ class ErasureRequest(SQLModel, table=True):
     asked_at: datetime | None = _ts()
 
 
+class ErasureFollowUp(SQLModel, table=True):
+    """Work left after an erasure commits (bot.privacy.finish_erasures): scrub the goodbye
+    message once it has left (outbox_key), truncate SQLite's WAL (every row). A small
+    queue, so the every-minute job never scans the outbox. Holds no personal data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_key: str | None = Field(default=None, max_length=128)
+    created_at: datetime | None = _ts()
+
+
 class SlackQuote(SQLModel, table=True):
     """A Slack message that shows a customer's words. When the customer is forgotten it
     is due to be edited to "erased" (erase_due_at), then marked done (erased_at)."""

@@ -48,6 +48,7 @@ from bot.models import (
     AudienceMember,
     Contact,
     Conversation,
+    ErasureFollowUp,
     ErasureRequest,
     InboundEvent,
     Outbox,
@@ -227,6 +228,7 @@ def forget(
     contact.opted_out_at = contact.opted_out_at or now
     contact.forgotten_at = now
     session.add(contact)
+    session.add(ErasureFollowUp(created_at=now))  # the WAL still holds the old rows
     session.flush()
     log.info("forgot contact %s", contact.id)
     return report
@@ -365,38 +367,53 @@ async def erase_quotes(engine: Engine, eraser: QuoteEraser, now: datetime, limit
     return erased
 
 
+def expect_goodbye(session: Session, outbox_key: str, now: datetime) -> None:
+    """The last message to a forgotten customer (outbox row `outbox_key`) keeps their
+    address until it leaves; `scrub_goodbyes` removes it then."""
+    session.add(ErasureFollowUp(outbox_key=outbox_key, created_at=now))
+
+
 def scrub_goodbyes(session: Session) -> int:
-    """The last message to a customer who asked to be forgotten kept their address so it
-    could leave; once it has, the address, text and provider id go too."""
-    rows = session.exec(
-        select(Outbox).where(
-            Outbox.kind == GOODBYE_KIND,
-            col(Outbox.status).in_(_LEFT),
-            col(Outbox.address).not_like("forgotten:%"),
-        )
+    """Goodbyes that have left (sent, delivered, failed...) lose address, text and
+    provider id; returns how many were scrubbed."""
+    waiting = session.exec(
+        select(ErasureFollowUp).where(col(ErasureFollowUp.outbox_key).is_not(None))
     ).all()
-    for row in rows:
-        row.address = pseudonym(row.contact_id)
-        row.payload = {"text": "", "forgotten": True}
-        row.provider_id = None
-        row.last_error = None
-        session.add(row)
-    return len(rows)
+    scrubbed = 0
+    for follow_up in waiting:
+        row = session.exec(
+            select(Outbox).where(Outbox.idempotency_key == follow_up.outbox_key)
+        ).first()
+        if row is not None and row.status not in _LEFT:
+            continue  # not sent yet: it still needs the address
+        if row is not None:
+            row.address = pseudonym(row.contact_id)
+            row.payload = {"text": "", "forgotten": True}
+            row.provider_id = None
+            row.last_error = None
+            session.add(row)
+            scrubbed += 1
+        follow_up.outbox_key = None  # what is left: the WAL checkpoint
+        session.add(follow_up)
+    return scrubbed
 
 
-def finish_erasures(engine: Engine, since: datetime | None) -> int:
-    """Scrub goodbyes that left, then truncate SQLite's WAL if anyone was forgotten (or a
-    goodbye scrubbed) since `since`. Returns the goodbyes scrubbed."""
+def finish_erasures(engine: Engine) -> int:
+    """The worker's every-minute follow-up: scrub goodbyes that left, then truncate
+    SQLite's WAL so old row versions go too. A checkpoint that readers kept from
+    finishing is tried again next time. Returns the goodbyes scrubbed."""
     with session_scope(engine) as session:
         scrubbed = scrub_goodbyes(session)
-        recent = (
-            since is None
-            or session.exec(
-                select(func.count()).select_from(Contact).where(col(Contact.forgotten_at) >= since)
-            ).one()
-        )
-    if scrubbed or recent:
-        checkpoint_wal(engine)
+        due = session.exec(
+            select(ErasureFollowUp.id).where(col(ErasureFollowUp.outbox_key).is_(None))
+        ).all()
+    if not due:
+        return scrubbed
+    result = checkpoint_wal(engine)
+    if result is None or result[0] == 0:  # not SQLite, or the WAL is empty now
+        with session_scope(engine) as session:
+            session.execute(delete(ErasureFollowUp).where(col(ErasureFollowUp.id).in_(due)))
+        checkpoint_wal(engine)  # the deletion above went through the WAL: empty it again
     return scrubbed
 
 

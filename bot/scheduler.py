@@ -115,7 +115,7 @@ def finish_erasures(app: App) -> None:
     is truncated after an erasure (bot.privacy.finish_erasures)."""
     from bot import privacy
 
-    privacy.finish_erasures(app.engine, app.clock.now() - timedelta(minutes=5))
+    privacy.finish_erasures(app.engine)
 
 
 def purge_expired_data(app: App) -> None:

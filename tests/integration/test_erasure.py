@@ -198,7 +198,7 @@ def test_two_forgotten_customers_leave_nothing_in_the_database_files_or_media(
         assert session.exec(select(Contact).where(Contact.address == JONAS)).first() is not None
     say(app, JONAS, "Ja!", channel=Channel.TELEGRAM)
     assert sim.last(JONAS).text == phrase("forget_confirm", "de", shop="Luna Live Shop")  # type: ignore[union-attr]
-    finish_erasures(app.engine, None)  # the worker's job: the goodbye left, scrub it
+    finish_erasures(app.engine)  # the worker's job: the goodbye left, scrub it
 
     assert _sql_scan(app, needles) == []
     media = [p for p in Path(app.settings.media_dir).rglob("*") if p.is_file()]

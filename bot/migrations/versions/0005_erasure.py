@@ -1,4 +1,4 @@
-"""erasure: pending erasure requests, Slack messages that quote a customer
+"""erasure: pending requests, follow-ups, Slack messages that quote a customer
 
 Revision ID: 0005
 Revises: 0002
@@ -27,6 +27,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("contact_id"),
     )
     op.create_table(
+        "erasurefollowup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outbox_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "slackquote",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -50,4 +57,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_slack_quote_due")
         batch_op.drop_index(batch_op.f("ix_slackquote_contact_id"))
     op.drop_table("slackquote")
+    op.drop_table("erasurefollowup")
     op.drop_table("erasurerequest")
