@@ -78,7 +78,9 @@ class FlowCatalog(Mapping[str, Flow]):
             log.warning("flow file skipped (fix it, then `postlive flows check`): %s", exc)
             return None
         if flow.id in self.sources:
-            self.shadowed.append(Shadowed(path, flow.id, self.sources[flow.id].path))
+            first = self.sources[flow.id].path
+            if first.resolve() != path.resolve():  # FLOWS_DIR may name the shipped folder
+                self.shadowed.append(Shadowed(path, flow.id, first))
             return None
         self.flows[flow.id] = flow
         self.sources[flow.id] = FlowSource(path, origin)

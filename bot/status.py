@@ -93,8 +93,7 @@ class CampaignReport:
         for reason, n in (self.skipped + self.failures).most_common():
             notes.add_row(reason, str(n))
         spent = f"{c.analysis_prompt_tokens:,} prompt + {c.analysis_completion_tokens:,} completion"
-        parts = [table, upcoming] if upcoming.row_count else [table]
-        return Group(*parts, outbox, notes, f"analysis tokens: {spent}")
+        return Group(table, upcoming, outbox, notes, f"analysis tokens: {spent}")
 
 
 def campaign_report(session: Session, campaign_id: int) -> CampaignReport:
