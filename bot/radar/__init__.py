@@ -9,8 +9,29 @@ Sources (YouTube, TikTok, the ingest webhook, replay) live in adapters/live and 
 hand LiveComment batches to a session.
 """
 
-from bot.radar.board import Entry, Radar
-from bot.radar.comment import LiveComment
-from bot.radar.reading import Reading, read_question
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.radar.board import Entry, Radar
+    from bot.radar.comment import LiveComment
+    from bot.radar.reading import Reading, read_question
 
 __all__ = ["Entry", "LiveComment", "Radar", "Reading", "read_question"]
+#: Loaded on first use: the digest imports bot.radar.store, and must not pay for the
+#: language detector's and lexicons' modules at every CLI start.
+_WHERE = {
+    "Entry": "bot.radar.board",
+    "Radar": "bot.radar.board",
+    "LiveComment": "bot.radar.comment",
+    "Reading": "bot.radar.reading",
+    "read_question": "bot.radar.reading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'bot.radar' has no attribute {name!r}")

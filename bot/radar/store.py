@@ -11,13 +11,16 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from bot.db import session_scope, upsert_insert
 from bot.models import LivePage, ShowComment
-from bot.radar.board import Seen
+
+if TYPE_CHECKING:
+    from bot.radar.board import Seen
 
 _CHUNK = 500
 
