@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.conditions import conditions  # noqa: E402
 from bot.analysis.interface import Item  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "labelled_answers.jsonl"
@@ -188,10 +189,12 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end CLI run")
     args = parser.parse_args()
+    print(conditions("analysis, start"))
     rows = load()
     print_throughput(comments(rows, args.comments), cli=not args.no_cli)  # first: cold build
     print_accuracy(rows)
     print_batching(rows)
+    print(conditions("analysis, end"))
 
 
 if __name__ == "__main__":

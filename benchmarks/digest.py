@@ -30,6 +30,7 @@ from sqlmodel import select  # noqa: E402
 from adapters.slack.blocks import MAX_BLOCKS  # noqa: E402
 from adapters.slack.digest_blocks import render  # noqa: E402
 from adapters.slack.labels import TeamLanguage  # noqa: E402
+from benchmarks.conditions import conditions  # noqa: E402
 from bot import digest  # noqa: E402
 from bot.bootstrap import build  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
@@ -170,6 +171,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=25_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    print(conditions("digest, start"))
     workdir = Path(tempfile.mkdtemp(prefix="postlive-digest-bench-"))
     try:
         clock = FrozenClock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
@@ -219,6 +221,7 @@ def main() -> None:
         print(f"digest / full scan              : {ratio:.1f}x")
         print(f"{len(messages)} message(s), {sum(len(m) for m in messages)} blocks")  # type: ignore[union-attr]
         app.engine.dispose()
+        print(conditions("digest, end"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

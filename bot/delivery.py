@@ -8,7 +8,8 @@ go out one after the other, in the order they were queued, so question 3 never o
 question 2.
 
 Exactly once, as the customer sees it: the row is `sending` (durably, by `claim`) before
-the call and `sent` with the provider's id a few milliseconds after it. Only a crash in
+the call and `sent` with the provider's id a few milliseconds after it (`SentLog`: group
+commits on the database threads, which provider calls never share). Only a crash in
 that gap leaves a message in doubt; `claim` hands such a row out again after its lease,
 flagged, and we ask the provider (`SenderLookup`) before resending. A channel that cannot
 be asked gets the message again: the one case in which a customer may see a message

@@ -41,6 +41,8 @@ class Provider:
         self.latency = latency
         #: Messages whose key starts with this get a 500, every time.
         self.fail = fail
+        #: The next this many messages get a 429 (Retry-After 0.05 s), however slow we are.
+        self.refuse = 0
         #: Keys in the order they arrived.
         self.order: list[str] = []
         self.in_flight = 0
@@ -72,6 +74,9 @@ class Provider:
         if self.fail and str(body["key"]).startswith(self.fail):
             return web.json_response({"error": "internal error"}, status=500)
         wait = self._allow()
+        if self.refuse > 0:
+            self.refuse -= 1
+            wait = wait or 0.05
         if wait:
             self.rejected += 1
             return web.json_response(

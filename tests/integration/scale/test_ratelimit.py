@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.ratelimit import MAX_PAUSE, Bucket, Limit, RateLimiter, channel_limits, planning_rates
+import pytest
+
+from bot.errors import RateLimited
+from bot.ratelimit import (
+    MAX_PAUSE,
+    Bucket,
+    Limit,
+    RateLimiter,
+    RetryPolicy,
+    call,
+    channel_limits,
+    planning_rates,
+)
 from bot.settings import Settings
 
 
@@ -107,3 +119,38 @@ def test_settings_give_each_channel_its_limits_shared_among_workers() -> None:
     assert limits["telegram"] == Limit(rate=15, per_recipient=1)
     assert limits["slack"].per_recipient == 1
     assert planning_rates(settings)["whatsapp"] == 64  # all workers together, 80 % share
+
+
+# -- the retry policy --------------------------------------------------------------------
+
+
+async def test_call_waits_out_retry_after_and_gives_up_after_its_bound() -> None:
+    time = FakeTime()
+    rl = limiter({}, time)
+    calls: list[float] = []
+
+    async def busy_then_fine() -> str:
+        calls.append(time.now)
+        if len(calls) < 3:
+            raise RateLimited(7.0, "slow down")
+        return "ok"
+
+    assert await call(busy_then_fine, limiter=rl, channel="slack", recipient="C1") == "ok"
+    assert [c - 1000.0 for c in calls] == [0.0, 7.0, 14.0]  # Retry-After honoured
+
+    async def always_busy() -> str:
+        raise RateLimited(1.0)
+
+    policy = RetryPolicy(rate_limited=4)
+    with pytest.raises(RateLimited):
+        await call(always_busy, limiter=rl, channel="slack", recipient="C1", policy=policy)
+    assert time.now - 1000.0 == 14.0 + 3 * 1.0  # three waits, four calls, then it stops
+
+
+def test_the_policy_bounds_429s_and_failures_separately() -> None:
+    policy = RetryPolicy(attempts=8, rate_limited=30)
+    assert not policy.gives_up(7) and policy.gives_up(8)
+    assert not policy.gives_up(29, rate_limited=True) and policy.gives_up(30, rate_limited=True)
+    assert policy.delay(3, retry_after=12.0) == 12.0
+    assert policy.delay(3, retry_after=99_999.0) == policy.max_retry_after
+    assert all(0 <= policy.delay(n) <= min(policy.cap, 2.0 * 2 ** (n - 1)) for n in range(1, 12))
