@@ -9,15 +9,15 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+from sqlmodel import col
 
-from adapters.simulator import SimulatorChannel
 from bot import campaigns, coupons
-from bot.bootstrap import build
+from bot.bootstrap import build, simulator
 from bot.db import session_scope
-from bot.delivery import deliver_due
 from bot.errors import NotFound
 from bot.messages import Channel, Inbound, Media, Outbound
 from bot.models import AudienceMember, Contact
+from bot.services.delivery_now import drain
 from bot.settings import Settings
 
 ADDRESS = "+15550100000"
@@ -26,14 +26,13 @@ ADDRESS = "+15550100000"
 def run_chat(flow_id: str, locale: str, console: Console) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",  # type: ignore[call-arg]
+            database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",
             _env_file=None,
         )
-        app = build(settings)
+        channel = simulator(on_message=lambda m: _show(console, m))
+        app = build(settings, senders={Channel.WHATSAPP: channel})
         if flow_id not in app.flows:
             raise NotFound("flow", flow_id)
-        channel = SimulatorChannel(on_message=lambda m: _show(console, m))
-        app.senders = {Channel.WHATSAPP: channel}
         flow = app.flows[flow_id]
         with session_scope(app.engine) as session:
             contact = Contact(
@@ -45,6 +44,7 @@ def run_chat(flow_id: str, locale: str, console: Console) -> None:
             )
             session.add(contact)
             session.flush()
+            assert contact.id is not None
             session.add(AudienceMember(tag="chat", contact_id=contact.id))
             if flow.coupon:
                 coupons.generate(session, flow.coupon.pool, 1, prefix="CHAT-")
@@ -59,7 +59,7 @@ def run_chat(flow_id: str, locale: str, console: Console) -> None:
 
             session.execute(
                 update(Conversation)
-                .where(Conversation.campaign_id == campaign.id)
+                .where(col(Conversation.campaign_id) == campaign.id)
                 .values(send_at=app.clock.now())
             )
         console.print("[dim]Type your answers. `photo` sends a picture, Ctrl-D ends.[/dim]")
@@ -88,8 +88,7 @@ async def _tick(app: object) -> None:
 
     assert isinstance(app, App)
     await asyncio.to_thread(app.dispatcher.run_once)
-    while (await deliver_due(app.engine, app.senders, app.clock, limit=50)).claimed:
-        pass
+    await drain(app.engine, app.senders, app.clock, limit=50)
 
 
 def _show(console: Console, message: Outbound) -> None:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import functools
-import sys
-from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot import campaigns, coupons
-from bot.bootstrap import App, build
+from bot.bootstrap import App
+from bot.cli_common import clean_errors, console, err, load_app, progress
 from bot.db import session_scope
 from bot.errors import PostliveError
 from bot.flows import flow_files, load_flow
@@ -45,41 +41,9 @@ app.add_typer(coupons_app, name="coupons")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def clean_errors(func: F) -> F:
-    """Our errors become one red line and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PostliveError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-            raise typer.Exit(1) from exc
-        except FileNotFoundError as exc:
-            err.print(f"[red]error:[/red] {exc.filename or exc}: file not found", highlight=False)
-            raise typer.Exit(1) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _app() -> App:
-    return build(Settings())
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
+# Shared by every command module (bot.cli_common): no module imports bot.cli back.
+_app = load_app
+_progress = progress
 
 
 # -- flows ---------------------------------------------------------------------------------
@@ -318,9 +282,7 @@ def digest_command(
 
     application = _app()
     if post:
-        from adapters.slack import post_digest
-
-        messages = asyncio.run(post_digest(application, campaign_id))
+        messages = asyncio.run(application.post_digest(campaign_id))
         console.print(
             f"digest of campaign {campaign_id} posted to "
             f"{application.settings.slack_digest_channel} ({len(messages)} messages + chart)"
@@ -399,10 +361,8 @@ def serve(
     application = _app()
     configure(application.settings.log_format, application.settings.log_level)
     web = create_app(application, run_worker=worker)
-    if telegram_polling:
-        from adapters.telegram.polling import serve_with_polling
-
-        asyncio.run(serve_with_polling(application, web, host, port))
+    if telegram_polling and application.serve_with_polling is not None:
+        asyncio.run(application.serve_with_polling(application, web, host, port))
         return
     # A webhook's handling runs after its ack on the same connection; uvicorn's 5 s
     # keep-alive could close a reused connection during a burst. 30 s covers any backlog
@@ -466,4 +426,4 @@ def main() -> None:  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.db import affected
 from bot.models import Conversation, Coupon
 
 #: No 0/O, 1/I/L: codes are read aloud in live streams and typed on phones.
@@ -38,8 +39,8 @@ def assign(
     for _ in range(20):  # another worker may take the row we picked: pick again
         query = (
             select(Coupon.id)
-            .where(Coupon.pool == pool, Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
-            .order_by(Coupon.id)
+            .where(col(Coupon.pool) == pool, col(Coupon.conversation_id).is_(None))
+            .order_by(col(Coupon.id))
             .limit(1)
         )
         if skip_locked:
@@ -49,14 +50,14 @@ def assign(
             return None
         taken = session.execute(
             update(Coupon)
-            .where(Coupon.id == coupon_id, Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
+            .where(col(Coupon.id) == coupon_id, col(Coupon.conversation_id).is_(None))
             .values(
                 conversation_id=conversation_id,
                 assigned_at=now,
                 expires_at=now + timedelta(days=expires_days),
             )
         )
-        if taken.rowcount == 1:
+        if affected(taken) == 1:
             coupon = session.get(Coupon, coupon_id)
             assert coupon is not None
             session.refresh(coupon)

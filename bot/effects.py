@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot import coupons, outbox
 from bot.clock import utc
@@ -181,7 +181,7 @@ def _coupon_text(
         if campaign is not None:
             session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign.id)
+                .where(col(Campaign.id) == campaign.id)
                 .values(coupon_shortfall=Campaign.coupon_shortfall + 1)
             )
         return f"{effect.thank_you}\n\n{effect.fallback}"
@@ -204,8 +204,8 @@ def opt_out(session: Session, contact: Contact, now: datetime) -> None:
     session.execute(
         update(Conversation)
         .where(
-            Conversation.contact_id == contact.id,
-            Conversation.state.in_([ConversationState.ACTIVE, ConversationState.PLANNED]),  # type: ignore[attr-defined]
+            col(Conversation.contact_id) == contact.id,
+            col(Conversation.state).in_([ConversationState.ACTIVE, ConversationState.PLANNED]),
         )
         .values(state=ConversationState.OPTED_OUT)
     )
