@@ -25,8 +25,11 @@ test: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	bash .ci/run --postgres
 
+# ruff; the layer contracts (pyproject [tool.importlinter]); mypy over bot/ and adapters/.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check bot adapters tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .tools demo-output

@@ -11,7 +11,7 @@ Every adapter package exposes the same two functions:
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
@@ -85,3 +85,16 @@ def slack_team(app: App) -> SlackTeam | None:
 
     # SLACK_CHANNEL_MPS paces posts to each channel (Slack allows about one a second).
     return SlackTeam(app, min_interval=1.0 / max(app.settings.slack_channel_mps, 0.001))
+
+
+async def serve_with_polling(app: App, web: Any, host: str, port: int) -> None:
+    """The web app and the Telegram long-polling loop in one event loop."""
+    from adapters.telegram.polling import serve_with_polling as serve
+
+    await serve(app, web, host, port)
+
+
+async def post_digest(app: App, campaign_id: int, channel: str | None = None) -> list[Any]:
+    from adapters.slack import post_digest as post
+
+    return await post(app, campaign_id, channel)

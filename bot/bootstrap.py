@@ -9,7 +9,7 @@ This is the only module of `bot/` that imports `adapters/`: adapters register he
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,9 @@ from bot.translation import Translator
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from adapters.simulator import SimulatorChannel
     from adapters.slack.team import SlackTeam
+    from bot.messages import Outbound
     from bot.scheduler import JobSpec
 
 _UNSET: Any = object()
@@ -53,6 +55,12 @@ class App:
     #: HTTP routes and periodic jobs the adapters add (set by `build`).
     adapter_routes: Callable[[App], list[BaseRoute]] = lambda _app: []
     adapter_jobs: Callable[[App], list[JobSpec]] = lambda _app: []
+    #: `postlive serve --telegram-polling`: uvicorn and the Telegram poller together.
+    serve_with_polling: Callable[[App, Any, str, int], Coroutine[Any, Any, None]] | None = None
+
+    async def post_digest(self, campaign_id: int, channel: str | None = None) -> list[Any]:
+        """Post a campaign's digest to Slack now (default SLACK_DIGEST_CHANNEL)."""
+        return await adapters.post_digest(self, campaign_id, channel)
 
 
 def build(
@@ -96,6 +104,7 @@ def build(
         translator=adapters.translator(settings) if translator is _UNSET else translator,
         adapter_routes=adapters.routes,
         adapter_jobs=adapters.jobs,
+        serve_with_polling=adapters.serve_with_polling,
     )
     app.slack = adapters.slack_team(app)
     return app
@@ -104,3 +113,11 @@ def build(
 def channel_senders(settings: Settings) -> dict[str, Sender]:
     """The channels configured in `settings`; adapters build their own senders."""
     return adapters.senders(settings)
+
+
+def simulator(on_message: Callable[[Outbound], None] | None = None) -> SimulatorChannel:
+    """The in-process channel of `postlive demo` and `postlive chat` (pass it to `build`
+    as the senders): customers' messages land in a transcript instead of a platform."""
+    from adapters.simulator import SimulatorChannel
+
+    return SimulatorChannel(on_message=on_message)

@@ -14,15 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from adapters.simulator import SimulatorChannel
 from bot import campaigns, coupons
-from bot.bootstrap import build
+from bot.bootstrap import build, simulator
 from bot.clock import Clock
 from bot.db import session_scope
-from bot.delivery import deliver_due
 from bot.flow_catalog import resolve
 from bot.messages import Channel, Choice, Inbound, Media, Outbound
 from bot.models import AudienceMember, Contact
+from bot.services.delivery_now import drain
 from bot.settings import Settings
 
 ADDRESS = "+15550100000"
@@ -32,14 +31,13 @@ def run_chat(flow_ref: str, locale: str, console: Console, *, clock: Clock | Non
     """`flow_ref` is a flow id (FLOWS_DIR, then shipped) or the path of a flow file."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",  # type: ignore[call-arg]
+            database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",
             _env_file=None,
             flows_dir=Settings().flows_dir,
         )
-        app = build(settings, clock=clock)
+        channel = simulator(on_message=lambda m: _show(console, m))
+        app = build(settings, clock=clock, senders={Channel.WHATSAPP: channel})
         flow, _ = resolve(app.flows, flow_ref)
-        channel = SimulatorChannel(on_message=lambda m: _show(console, m))
-        app.senders = {Channel.WHATSAPP: channel}
         with session_scope(app.engine) as session:
             contact = Contact(
                 channel=Channel.WHATSAPP,
@@ -50,6 +48,7 @@ def run_chat(flow_ref: str, locale: str, console: Console, *, clock: Clock | Non
             )
             session.add(contact)
             session.flush()
+            assert contact.id is not None
             session.add(AudienceMember(tag="chat", contact_id=contact.id))
             if flow.coupon:
                 coupons.generate(session, flow.coupon.pool, 1, prefix="CHAT-")
@@ -90,8 +89,7 @@ async def _tick(app: object) -> None:
 
     assert isinstance(app, App)
     await asyncio.to_thread(app.dispatcher.run_once)
-    while (await deliver_due(app.engine, app.senders, app.clock, limit=50)).claimed:
-        pass
+    await drain(app.engine, app.senders, app.clock, limit=50)
 
 
 def _show(console: Console, message: Outbound) -> None:

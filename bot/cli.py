@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
 from typer.core import TyperGroup
 
-from bot.errors import PostliveError
+from bot.cli_common import clean_errors, console, database, err, load_app, progress
 from bot.flow_commands import flows_app
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.progress import Progress
-    from sqlalchemy import Engine
 
     from bot import campaigns
-    from bot.bootstrap import App
     from bot.models import CampaignStatus
 
 # Every command imports what it uses inside its body: `postlive --help` must not pay for
@@ -94,87 +88,10 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 
 
-class _LazyConsole:
-    """A rich Console built on first use: importing rich costs more than `--help` itself."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def real(self) -> Console:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return self._console
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real(), name)
-
-
-console = cast("Console", _LazyConsole())
-err = cast("Console", _LazyConsole(stderr=True))
-
-
-def real_console(lazy: Console) -> Console:
-    """The Console itself, for rich objects that use it as a context manager."""
-    return lazy.real() if isinstance(lazy, _LazyConsole) else lazy
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def clean_errors(func: F) -> F:
-    """Our errors become one red line and exit code 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PostliveError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-            raise typer.Exit(1) from exc
-        except FileNotFoundError as exc:
-            err.print(f"[red]error:[/red] {exc.filename or exc}: file not found", highlight=False)
-            raise typer.Exit(1) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _app() -> App:
-    from bot.bootstrap import build
-    from bot.settings import Settings
-
-    return build(Settings())
-
-
-def _database() -> Engine:
-    """The database alone (migrated), for commands that need no flows nor channels."""
-    from bot.db import make_engine, upgrade
-    from bot.settings import Settings
-
-    engine = make_engine(Settings().database_url)
-    upgrade(engine)
-    return engine
-
-
-def _progress() -> Progress:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=real_console(err),
-        transient=True,
-    )
+# Shared by every command module (bot.cli_common): command modules import that, not this.
+_app = load_app
+_database = database
+_progress = progress
 
 
 # -- flows ---------------------------------------------------------------------------------
@@ -471,9 +388,7 @@ def digest_command(
 
     application = _app()
     if post:
-        from adapters.slack import post_digest
-
-        messages = asyncio.run(post_digest(application, campaign_id))
+        messages = asyncio.run(application.post_digest(campaign_id))
         console.print(
             f"digest of campaign {campaign_id} posted to "
             f"{application.settings.slack_digest_channel} ({len(messages)} messages + chart)"
@@ -556,10 +471,8 @@ def serve(
     application = _app()
     configure(application.settings.log_format, application.settings.log_level)
     web = create_app(application, run_worker=worker)
-    if telegram_polling:
-        from adapters.telegram.polling import serve_with_polling
-
-        asyncio.run(serve_with_polling(application, web, host, port))
+    if telegram_polling and application.serve_with_polling is not None:
+        asyncio.run(application.serve_with_polling(application, web, host, port))
         return
     # A webhook's handling runs after its ack on the same connection; uvicorn's 5 s
     # keep-alive could close a reused connection during a burst. 30 s covers any backlog

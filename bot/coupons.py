@@ -19,6 +19,7 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import utc
+from bot.db import affected
 from bot.errors import PostliveError
 from bot.models import Conversation, Coupon, CouponPool
 from bot.offers import Offer, OfferKind, describe
@@ -135,9 +136,9 @@ def assign(
     for _ in range(20):  # another worker may take the row we picked: pick again
         query = (
             select(Coupon.id)
-            .where(Coupon.pool == pool, Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
+            .where(col(Coupon.pool) == pool, col(Coupon.conversation_id).is_(None))
             # A code the shop already has before one still on its way there.
-            .order_by(_not_yet_in_shop, Coupon.id)
+            .order_by(_not_yet_in_shop, col(Coupon.id))
             .limit(1)
         )
         if skip_locked:
@@ -147,14 +148,14 @@ def assign(
             return None
         taken = session.execute(
             update(Coupon)
-            .where(Coupon.id == coupon_id, Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
+            .where(col(Coupon.id) == coupon_id, col(Coupon.conversation_id).is_(None))
             .values(
                 conversation_id=conversation_id,
                 assigned_at=now,
                 expires_at=expires,
             )
         )
-        if taken.rowcount == 1:
+        if affected(taken) == 1:
             coupon = session.get(Coupon, coupon_id)
             assert coupon is not None
             session.refresh(coupon)

@@ -156,3 +156,9 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:  # noqa: BLE001 - health check reports, never raises
         return False
+
+
+def affected(result: Any) -> int:
+    """Rows an UPDATE/DELETE/INSERT changed (a CursorResult's rowcount; the ORM's
+    `Session.execute` is typed as returning a plain Result)."""
+    return int(result.rowcount)

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import phonenumbers
 
-from adapters.simulator import SimulatorChannel
 from bot import campaigns, coupons
 from bot.analysis.runner import analyze_pending_now
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, simulator
 from bot.clock import FrozenClock
 from bot.db import session_scope
-from bot.delivery import deliver_due
+from bot.delivery import Sender
 from bot.messages import Channel, Inbound, Media, Outbound
 from bot.models import AudienceMember, Contact
+from bot.services.delivery_now import drain_blocking
 from bot.settings import Settings
 
 
@@ -216,15 +216,16 @@ def run(
     for leftover in (db, db.with_suffix(".db-wal"), db.with_suffix(".db-shm")):
         leftover.unlink(missing_ok=True)
     clock = FrozenClock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))  # after a US evening show
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         database_url=f"sqlite:///{db}",
         shop_name="Luna Live Shop",
         postlive_analyzer="offline",  # the demo needs no key and spends nothing
         _env_file=None,
     )
-    app = build(settings, clock=clock)
-    channel = SimulatorChannel()
-    app.senders = {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
+    channel = simulator()
+    app = build(
+        settings, clock=clock, senders={Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
+    )
 
     say("replaying the live show into the question radar")
     from adapters.live.demo import replay_demo_show
@@ -281,14 +282,8 @@ def run(
     return DemoResult(app, campaign_id, path, channel.duplicates, total, live)
 
 
-def _drain(app: App, channel: SimulatorChannel) -> None:
-    import asyncio
-
-    async def drain() -> None:
-        while (await deliver_due(app.engine, app.senders, app.clock, limit=500)).claimed:
-            pass
-
-    asyncio.run(drain())
+def _drain(app: App, channel: Sender) -> None:
+    drain_blocking(app.engine, app.senders, app.clock, limit=500)
 
 
 Persona = Callable[[Outbound, random.Random], Inbound | None]
@@ -301,6 +296,7 @@ def _audience(app: App, rng: random.Random, scale: float) -> dict[str, Persona]:
             example = phonenumbers.example_number_for_type(
                 market.country, phonenumbers.PhoneNumberType.MOBILE
             )
+            assert example is not None, market.country  # the library knows every market
             base = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
             for i in range(max(5, round(market.customers * scale))):
                 address = (
@@ -323,6 +319,7 @@ def _audience(app: App, rng: random.Random, scale: float) -> dict[str, Persona]:
                 )
                 session.add(contact)
                 session.flush()
+                assert contact.id is not None
                 session.add(AudienceMember(tag="demo-show", contact_id=contact.id, source="demo"))
                 people[address] = _persona(market, address, i, rng)
     return people

@@ -177,7 +177,7 @@ def build(
             Conversation.market,
             Conversation.state,
             func.count(),
-            func.count(Conversation.started_at),
+            func.count(col(Conversation.started_at)),
         )
         .where(Conversation.campaign_id == campaign.id)
         .group_by(Conversation.market, Conversation.state)
@@ -218,7 +218,7 @@ def build(
             col(Answer.value).is_not(None),
             col(Answer.question_id).in_(rating_ids + nps_ids + choice_ids),
         )
-        .group_by(Conversation.market, Answer.question_id, Answer.value)
+        .group_by(col(Conversation.market), col(Answer.question_id), col(Answer.value))
     ).all()
     choices: dict[str, Counter[str]] = defaultdict(Counter)
     for market, question_id, value, count in scored:
@@ -239,7 +239,7 @@ def build(
         select(Conversation.market, Answer.category, Answer.review_status, func.count())
         .join(Conversation, col(Conversation.id) == Answer.conversation_id)
         .where(in_campaign, col(Answer.category).is_not(None))
-        .group_by(Conversation.market, Answer.category, Answer.review_status)
+        .group_by(col(Conversation.market), col(Answer.category), col(Answer.review_status))
     ).all()
     categories: Counter[str] = Counter()
     awaiting_review = 0
@@ -252,7 +252,7 @@ def build(
     total.categories = categories
 
     text_answers, analysed = session.execute(
-        select(func.count(), func.count(Answer.analyzed_at))
+        select(func.count(), func.count(col(Answer.analyzed_at)))
         .join(Conversation, col(Conversation.id) == Answer.conversation_id)
         .where(in_campaign, Answer.question_type == QuestionType.TEXT)
         .where(col(Answer.raw_text).is_not(None))
@@ -294,12 +294,12 @@ def _question_ids(flow: Flow | None, kind: QuestionType) -> list[str]:
 
 
 def _not_pending() -> Any:
-    return or_(col(Answer.review_status).is_(None), Answer.review_status != PENDING)
+    return or_(col(Answer.review_status).is_(None), col(Answer.review_status) != PENDING)
 
 
 def _themes(session: Session, campaign: Campaign, top: int, per_theme: int) -> list[ThemeSummary]:
     """Themes by how many reviewed (or unreviewed, confident) answers raised them."""
-    counted = func.count(AnswerTheme.answer_id)
+    counted = func.count(col(AnswerTheme.answer_id))
     rows = session.execute(
         select(Theme, counted)
         .join(AnswerTheme, col(AnswerTheme.theme_id) == Theme.id)
@@ -387,18 +387,21 @@ def _keywords(session: Session, campaign: Campaign, now: datetime, top: int) -> 
         _not_pending(),
     )
     dialect = session.get_bind().dialect.name
+    rows: list[Any]
     if dialect in ("sqlite", "postgresql"):
         unnest = func.json_each if dialect == "sqlite" else func.json_array_elements_text
         item = unnest(Answer.themes).table_valued("value").alias("item")
         recent_flag = case((col(Answer.created_at) >= since, 1), else_=0)
-        rows = session.execute(
-            select(item.c.value, func.count(), func.sum(recent_flag))
-            .select_from(Answer)
-            .join(Conversation, col(Conversation.id) == Answer.conversation_id)
-            .join(item, true())
-            .where(*where)
-            .group_by(item.c.value)
-        ).all()
+        rows = list(
+            session.execute(
+                select(item.c.value, func.count(), func.sum(recent_flag))
+                .select_from(Answer)
+                .join(Conversation, col(Conversation.id) == Answer.conversation_id)
+                .join(item, true())
+                .where(*where)
+                .group_by(item.c.value)
+            ).all()
+        )
     else:  # pragma: no cover - other engines: count in Python
         rows = []
         for themes, created_at in session.execute(
@@ -406,8 +409,8 @@ def _keywords(session: Session, campaign: Campaign, now: datetime, top: int) -> 
             .join(Conversation, col(Conversation.id) == Answer.conversation_id)
             .where(*where)
         ).all():
-            recent = int(created_at is not None and utc(created_at) >= since)
-            rows.extend((raw, 1, recent) for raw in themes or ())
+            fresh = int(created_at is not None and utc(created_at) >= since)
+            rows.extend((raw, 1, fresh) for raw in themes or ())
     counts: Counter[str] = Counter()
     recent: Counter[str] = Counter()
     shown: dict[str, str] = {}

@@ -106,7 +106,8 @@ class Dispatcher:
             return None
 
         return self._pass(
-            (Conversation.state == ConversationState.PLANNED) & (col(Conversation.send_at) <= soon),
+            (col(Conversation.state) == ConversationState.PLANNED)
+            & (col(Conversation.send_at) <= soon),
             decide,
             limit,
         )
@@ -131,7 +132,7 @@ class Dispatcher:
             return None
 
         return self._pass(
-            (Conversation.state == ConversationState.ACTIVE)
+            (col(Conversation.state) == ConversationState.ACTIVE)
             & col(Conversation.reminded_at).is_(None)
             & or_(col(Conversation.send_at) <= now, col(Conversation.send_at).is_(None)),
             decide,
@@ -143,7 +144,7 @@ class Dispatcher:
         for flow in self.flows.values():
             cutoff = self.clock.now() - timedelta(hours=flow.expire_after_hours)
             total += self._pass(
-                (Conversation.state == ConversationState.ACTIVE)
+                (col(Conversation.state) == ConversationState.ACTIVE)
                 & (col(Conversation.last_activity_at) <= cutoff),
                 lambda *_: Expire(),
                 limit,
@@ -257,8 +258,8 @@ class Dispatcher:
         if flow_id is not None:
             query = query.where(Campaign.flow_id == flow_id)
         if supports_skip_locked(self.engine):
-            query = query.with_for_update(of=Conversation, skip_locked=True)  # type: ignore[arg-type]
-        return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+            query = query.with_for_update(of=Conversation, skip_locked=True)
+        return [(row[0], row[1], row[2]) for row in session.exec(query).all()]
 
 
 def due_count(session: Session, now: datetime) -> int:

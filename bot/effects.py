@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot import coupons, offers, outbox
 from bot.clock import utc
@@ -180,7 +180,7 @@ def _coupon_text(
         if campaign is not None:
             session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign.id)
+                .where(col(Campaign.id) == campaign.id)
                 .values(coupon_shortfall=Campaign.coupon_shortfall + 1)
             )
         return f"{effect.thank_you}\n\n{effect.fallback}"
@@ -210,8 +210,8 @@ def opt_out(session: Session, contact: Contact, now: datetime) -> None:
     session.execute(
         update(Conversation)
         .where(
-            Conversation.contact_id == contact.id,
-            Conversation.state.in_([ConversationState.ACTIVE, ConversationState.PLANNED]),  # type: ignore[attr-defined]
+            col(Conversation.contact_id) == contact.id,
+            col(Conversation.state).in_([ConversationState.ACTIVE, ConversationState.PLANNED]),
         )
         .values(state=ConversationState.OPTED_OUT)
     )

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.campaigns import skip_reason
+from bot.db import affected
 from bot.errors import NotFound, PostliveError
 from bot.flows import Flow
 from bot.messages import Channel, Outbound, Template
@@ -71,7 +72,7 @@ def contributors(session: Session, theme_id: int) -> list[Contributor]:
         .join(AnswerTheme, col(AnswerTheme.answer_id) == Answer.id)
         .where(
             AnswerTheme.theme_id == theme_id,
-            or_(col(Answer.review_status).is_(None), Answer.review_status != "pending"),
+            or_(col(Answer.review_status).is_(None), col(Answer.review_status) != "pending"),
         )
         .order_by(col(Contact.id))
     ).all()
@@ -112,11 +113,13 @@ def adopt(
             f"the loop message is {len(message)} characters; keep it under {MAX_MESSAGE}"
         )
     found = theme(session, theme_id)
-    claimed = session.execute(
-        update(Theme)
-        .where(col(Theme.id) == theme_id, col(Theme.adopted_at).is_(None))
-        .values(adopted_at=now, adopted_by=by[:64], loop_message=message)
-    ).rowcount
+    claimed = affected(
+        session.execute(
+            update(Theme)
+            .where(col(Theme.id) == theme_id, col(Theme.adopted_at).is_(None))
+            .values(adopted_at=now, adopted_by=by[:64], loop_message=message)
+        )
+    )
     session.refresh(found)
     result = LoopResult(theme_id, found.label, found.loop_message or message)
     result.already_adopted = not claimed

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.cli_common import clean_errors, console, load_app
 from bot.services import theme_adoption
 from bot.services.actors import operator
 
@@ -23,15 +24,11 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help="Who adopted it (shown to the team).")] = "cli",
     ) -> None:
         """Adopt a theme and queue a "you said, we did" message to each contributor."""
-        from bot.cli import clean_errors, console
-
         clean_errors(_loop)(theme_id, message, by, console)
 
 
 def _loop(theme_id: int, message: str, by: str, console: Console) -> None:
-    from bot.cli import _app
-
-    application = _app()
+    application = load_app()
     result, notes = asyncio.run(
         theme_adoption.adopt(
             application.engine,

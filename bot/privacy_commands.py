@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from bot.bootstrap import build
+from bot.cli_common import clean_errors, load_app
 from bot.services import privacy
 from bot.services.actors import operator
-from bot.settings import Settings
 
 console = Console()
 
@@ -19,7 +18,6 @@ console = Console()
 def register(app: typer.Typer) -> None:
     contacts_app = typer.Typer(help="Contacts and their personal data.", no_args_is_help=True)
     app.add_typer(contacts_app, name="contacts")
-    from bot.cli import clean_errors
 
     @contacts_app.command("forget")
     @clean_errors
@@ -39,7 +37,7 @@ def register(app: typer.Typer) -> None:
         keep the anonymous figures."""
         from bot.db import checkpoint_wal
 
-        application = build(Settings())
+        application = load_app()
         done = privacy.forget(
             application.engine,
             address,
@@ -78,7 +76,7 @@ def register(app: typer.Typer) -> None:
         if format not in ("csv", "jsonl"):
             raise typer.BadParameter("format must be csv or jsonl", param_hint="--format")
         chosen: Literal["csv", "jsonl"] = "csv" if format == "csv" else "jsonl"
-        application = build(Settings())
+        application = load_app()
         count = privacy.export(application.engine, campaign_id, chosen, out, actor=operator())
         if out is not None:
             console.print(f"{count} answers written to {out}")

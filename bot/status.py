@@ -168,7 +168,7 @@ def campaign_report(session: Session, campaign_id: int) -> CampaignReport:
         select(Outbox.error_code, Outbox.last_error, func.count())
         .join(Conversation, col(Conversation.id) == Outbox.conversation_id)
         .where(Conversation.campaign_id == campaign_id, Outbox.status == OutboxStatus.FAILED)
-        .group_by(Outbox.error_code, Outbox.last_error)
+        .group_by(col(Outbox.error_code), col(Outbox.last_error))
     ).all():
         report.failures[f"failed: {code or ''} {(error or '')[:80]}".strip()] += n
     for reason, n in session.execute(

@@ -3,7 +3,6 @@ when POSTLIVE_TEST_DATABASE_URL points at one (CI runs the suite on both)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,13 +16,30 @@ from adapters.simulator import SimulatorChannel
 from bot.bootstrap import App, build
 from bot.clock import FrozenClock
 from bot.db import session_scope
-from bot.delivery import deliver_due
 from bot.messages import Channel, Inbound
 from bot.models import AudienceMember, Contact
+from bot.services.delivery_now import drain_blocking
 from bot.settings import Settings
+from tests import network_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+# -- no test reaches the outside world (tests/network_guard.py) -----------------------------
+network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[None]:
+    """Fails the test that tried to connect outside localhost, after it ran."""
+    violations = network_guard.violations
+    violations.clear()
+    yield
+    if violations:
+        tried = ", ".join(sorted(set(violations))[:5])
+        violations.clear()
+        pytest.fail(f"the test tried to reach the network: {tried}", pytrace=False)
 
 
 @pytest.fixture
@@ -106,21 +122,8 @@ def add_contact(
 
 
 def deliver(app: App) -> int:
-    async def drain() -> int:
-        total = 0
-        while (report := await deliver_due(app.engine, app.senders, app.clock, limit=200)).claimed:
-            total += report.sent
-        return total
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(drain())
-    # Called from an async test: run the drain on its own loop in a helper thread.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, drain()).result()
+    """Deliver everything due now (from sync or async tests); returns how many were sent."""
+    return drain_blocking(app.engine, app.senders, app.clock).sent
 
 
 _counter = iter(range(1, 10**9))

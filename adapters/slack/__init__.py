@@ -19,6 +19,7 @@ Slack sends no survey messages, so `sender()` is always None.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,9 +46,11 @@ def routes(app: App) -> list[BaseRoute]:
             )
 
         return [Route(PATH, unconfigured, methods=["POST"])]
+    from adapters.slack.endpoint import SlackEndpoint
+
     team = team_for(app)
     assert team is not None
-    return [Route(PATH, team.endpoint, methods=["POST"])]
+    return [Route(PATH, SlackEndpoint(team).handle, methods=["POST"])]
 
 
 def sender(settings: Settings) -> None:
@@ -81,24 +84,13 @@ async def post_final_digests(app: App) -> int:
     have none yet; each is claimed once (digests.claim_final), whatever runs this."""
     from datetime import timedelta
 
-    from sqlmodel import col, select
-
-    from bot.db import session_scope
-    from bot.models import Campaign, CampaignStatus
+    from bot.services import digests
 
     since = app.clock.now() - timedelta(days=7)
-    with session_scope(app.engine) as session:
-        ended = session.exec(
-            select(Campaign.id).where(
-                col(Campaign.status).in_([CampaignStatus.COMPLETED, CampaignStatus.STOPPED]),
-                col(Campaign.ended_at) >= since,
-                col(Campaign.last_digest_at).is_(None)
-                | (col(Campaign.last_digest_at) <= col(Campaign.ended_at)),
-            )
-        ).all()
+    ended = await asyncio.to_thread(digests.ended_without_final, app.engine, since)
     posted = 0
     for campaign_id in ended:
-        if campaign_id is not None and await post_final_digest(app, campaign_id):
+        if await post_final_digest(app, campaign_id):
             posted += 1
     return posted
 

@@ -190,7 +190,8 @@ async def _theme_adopt(
         await _private(respond, f"Already adopted by {theme.adopted_by}: {theme.loop_message}")
         return
     await client.views_open(
-        trigger_id=body["trigger_id"], view=views.adopt_modal(theme.id, theme.label, _ref(body))
+        trigger_id=body["trigger_id"],
+        view=views.adopt_modal(theme.id or 0, theme.label, _ref(body)),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from adapters.slack.blocks import Block, actions, button, context, escape, section
+from adapters.slack.blocks import Block, actions, button, context, escape, quote, section
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
@@ -35,9 +35,9 @@ def alert_blocks(view: AlertView, team: TeamLanguage, log_lines: list[str]) -> l
     market = team.market(conv.market or "??")
     title = f"🚨 *Urgent complaint* · campaign #{camp.id} {escape(camp.show)} · {market}"
     said = (
-        f"> “{escape(a.translation)}”\n_{escape(a.raw_text or '')}_"
+        f"{quote(f'“{a.translation}”')}\n{quote(a.raw_text or '', italic=True)}"
         if a.translation
-        else (f"> “{escape(a.raw_text or '')}”")
+        else quote(f"“{a.raw_text or ''}”")
     )
     facts = [
         f"{team.language(a.language or conv.locale)}",

@@ -48,6 +48,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quote(text: str, *, italic: bool = False) -> str:
+    """Customer text as a block quote: escaped, and every line quoted, so a newline in
+    what a customer wrote cannot end the quote and make the next lines look like the
+    team's own ("✅ acknowledged by ...")."""
+    lines = escape(text).splitlines() or [""]
+    return "\n".join(f"> _{line}_" if italic and line.strip() else f"> {line}" for line in lines)
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
 

@@ -15,6 +15,7 @@ from adapters.slack.blocks import (
     escape,
     header,
     option,
+    quote,
     section,
     static_select,
 )
@@ -51,10 +52,10 @@ def queue_blocks(team: SlackTeam, campaign_id: int | None, note: str = "") -> li
 def answer_blocks(
     answer: Answer, market: str | None, cid: int, scope: int | None, lang: TeamLanguage
 ) -> list[Block]:
-    original = escape(answer.raw_text or "")
-    said = f"_{original}_"
+    original = quote(answer.raw_text or "", italic=True)
+    said = original
     if answer.translation and answer.translation.strip() != (answer.raw_text or "").strip():
-        said = f"“{escape(answer.translation)}”\n_{original}_ ({lang.language(answer.language)})"
+        said = f"{quote(f'“{answer.translation}”')}\n{original}\n({lang.language(answer.language)})"
     score = f" ({answer.sentiment_score:+.2f})" if answer.sentiment_score is not None else ""
     confidence = f" · confidence {answer.confidence:.2f}" if answer.confidence is not None else ""
     machine = (

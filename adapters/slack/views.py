@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import adopt, alerts
-from adapters.slack.blocks import Block, clip, context, escape, mrkdwn, plain, section
+from adapters.slack.blocks import Block, clip, context, escape, mrkdwn, plain, quote, section
 from adapters.slack.plans import PlanSpec, UsageError, make_plan, plan_blocks
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
@@ -92,14 +92,14 @@ def reply_modal(
 ) -> dict[str, Any]:
     a = view.answer
     target = team.language.language(view.conversation.locale)
+    said = f"“{a.translation or a.raw_text or ''}”"
     how = (
         f"Your reply will be translated into *{target}* before it is sent."
         if team.translator is not None
         else "No OpenAI key is set: your reply goes out exactly as you write it."
     )
-    said = escape(a.translation or a.raw_text or "")
     blocks = [
-        section(f"> “{clip(said, 1200)}”\n_{clip(escape(a.raw_text or ''), 1200)}_"),
+        section(f"{quote(clip(said, 1200))}\n{quote(clip(a.raw_text or '', 1200), italic=True)}"),
         context(how),
         _input("reply", "Your reply", _text_input(True, alert_handling.MAX_REPLY)),
     ]

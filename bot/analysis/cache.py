@@ -66,6 +66,7 @@ class DatabaseCache:
         now = self.clock.now()
         rows = [{"key": k, "result": v, "created_at": now} for k, v in entries.items()]
         # Two workers may judge the same text at once: the first row stays, no error.
+        statement: Any
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 

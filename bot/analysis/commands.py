@@ -21,6 +21,8 @@ from bot.analysis.interface import Analyzer, Item, Result
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.review import review_reason
 from bot.analysis.sources import Row, read_rows
+from bot.cli_common import clean_errors, err
+from bot.cli_common import progress as _progress
 from bot.settings import Settings
 
 #: Rows handed to the analyzer at once: big enough for full OpenAI batches, small enough
@@ -31,7 +33,6 @@ CHUNK = 1000
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the `postlive` CLI."""
     # bot.cli imports this module at its end, so its helpers exist by now.
-    from bot.cli import clean_errors
 
     app.command("analyze")(clean_errors(analyze_command))
 
@@ -45,7 +46,6 @@ def analyze_command(
 ) -> None:
     """Analyse free text (e.g. a live stream's exported comments): one JSON line per row
     with language, translation, category, sentiment, themes, urgency and confidence."""
-    from bot.cli import _progress, err
 
     rows = read_rows(file, column)
     settings = Settings()

@@ -12,12 +12,22 @@ can batch them into few requests. It never touches the database: the runner
 from __future__ import annotations
 
 import abc
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from bot.messages import media_kind
+
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def theme_key(phrase: str) -> str:
+    """'Colour differs from the live stream!' -> 'colour_differs_from_the_live_stream'."""
+    folded = unicodedata.normalize("NFKC", phrase).casefold()
+    return _NOT_WORD.sub("_", folded).strip("_")[:200]
 
 
 class Category(StrEnum):
@@ -172,8 +182,6 @@ class Analyzer(abc.ABC):
     ) -> tuple[dict[str, tuple[str, str]], Outcome]:
         """Map new theme phrases onto existing (key, label) themes or new ones. The base
         version only merges identical wordings; the OpenAI analyzer asks the model."""
-        from bot.analysis.themes import theme_key
-
         by_key = {key: label for key, label in existing}
         mapped: dict[str, tuple[str, str]] = {}
         for phrase in phrases:

@@ -80,9 +80,10 @@ class MediaReader:
             data = path.read_bytes()
             name = path.name
         elif media.url.startswith(("http://", "https://")):
-            data = self._download(media.url)
-            if data is None:
+            downloaded = self._download(media.url)
+            if downloaded is None:
                 return None
+            data = downloaded
             name = Path(httpx.URL(media.url).path).name or "voice-note"
         else:
             return None

@@ -276,8 +276,8 @@ class OpenAIAnalyzer(Analyzer):
             self.cache.put_many(fresh)
 
     def _result(self, job: _Job, judgement: AnswerJudgement) -> Result:
-        language = judgement.language.strip().lower()[:16]
-        language = None if language in ("", "und", "none", "null") else language
+        spoken = judgement.language.strip().lower()[:16]
+        language = None if spoken in ("", "und", "none", "null") else spoken
         translation = (judgement.translation or "").strip() or None
         if not job.text or primary(language) == primary(self.team_language):
             translation = None  # nothing to translate: the original is in the team's language

@@ -14,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
@@ -25,9 +25,12 @@ from bot.analysis.interface import Analyzer, Category, Item, MediaRef, Outcome, 
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.review import review_reason
 from bot.analysis.themes import consolidate
-from bot.bootstrap import App
 from bot.db import session_scope
 from bot.models import Answer, Campaign, Conversation
+from bot.services.alert_handling import AlertStatus
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +270,7 @@ def _store(
         run.review_pending += 1
     urgent = result.category == Category.COMPLAINT and result.urgency == Urgency.HIGH
     if urgent and answer.alert_status is None:  # never reopen an alert the team handled
-        answer.alert_status = "open"
+        answer.alert_status = AlertStatus.OPEN
         run.alerts_opened += 1
     if result.media_notes:
         media = [dict(m) for m in answer.media]

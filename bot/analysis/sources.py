@@ -60,7 +60,7 @@ def _csv(path: Path, raw: str, column: str) -> list[Row]:
     text_at = names.index(wanted)
     rating_at = names.index("rating") if "rating" in names else None
     id_at = next((names.index(c) for c in _ID_COLUMNS if c in names), None)
-    rows = []
+    rows: list[Row] = []
     for values in reader:
         if not any(v.strip() for v in values):
             continue  # a blank line is not a comment

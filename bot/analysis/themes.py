@@ -10,8 +10,6 @@ mapping (OpenAI: the consolidation prompt; offline: the normalized wording).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,18 +18,10 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.analysis.interface import Analyzer, Outcome, Result, ThemeRef
+from bot.analysis.interface import Analyzer, Outcome, Result, ThemeRef, theme_key
 from bot.analysis.language import primary
 from bot.analysis.lexicon import lexicon, normalize
 from bot.models import Answer, AnswerTheme, Theme
-
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def theme_key(phrase: str) -> str:
-    """'Colour differs from the live stream!' -> 'colour_differs_from_the_live_stream'."""
-    folded = unicodedata.normalize("NFKC", phrase).casefold()
-    return _NOT_WORD.sub("_", folded).strip("_")[:200]
 
 
 def concept_of(phrase: str, team_language: str) -> ThemeRef | None:

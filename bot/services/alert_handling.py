@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.clock import utc
+from bot.db import affected
 from bot.errors import NotFound, PostliveError
 from bot.messages import Channel, Outbound
 from bot.models import Answer, Campaign, Contact, Conversation
@@ -86,11 +87,13 @@ def acknowledge(engine: Engine, answer_id: int, *, actor: Actor) -> bool:
     """open -> acknowledged; False when it was no longer open."""
     require(actor, Role.AGENT, "acknowledge alerts")
     with UnitOfWork(engine) as uow:
-        changed = uow.session.execute(
-            update(Answer)
-            .where(col(Answer.id) == answer_id, Answer.alert_status == AlertStatus.OPEN)
-            .values(alert_status=AlertStatus.ACKNOWLEDGED)
-        ).rowcount
+        changed = affected(
+            uow.session.execute(
+                update(Answer)
+                .where(col(Answer.id) == answer_id, col(Answer.alert_status) == AlertStatus.OPEN)
+                .values(alert_status=AlertStatus.ACKNOWLEDGED)
+            )
+        )
         uow.commit()
         return bool(changed)
 
@@ -245,17 +248,23 @@ def claim_for_posting(engine: Engine, now: datetime, limit: int) -> list[int]:
     with UnitOfWork(engine) as uow:
         ids = uow.session.exec(
             select(Answer.id)
-            .where(Answer.alert_status == AlertStatus.OPEN, *free)
+            .where(col(Answer.alert_status) == AlertStatus.OPEN, *free)
             .order_by(col(Answer.id))
             .limit(limit)
         ).all()
         won = []
         for answer_id in ids:
-            taken = uow.session.execute(
-                update(Answer)
-                .where(col(Answer.id) == answer_id, Answer.alert_status == AlertStatus.OPEN, *free)
-                .values(alert_claimed_at=now)
-            ).rowcount
+            taken = affected(
+                uow.session.execute(
+                    update(Answer)
+                    .where(
+                        col(Answer.id) == answer_id,
+                        col(Answer.alert_status) == AlertStatus.OPEN,
+                        *free,
+                    )
+                    .values(alert_claimed_at=now)
+                )
+            )
             if taken and answer_id is not None:
                 won.append(answer_id)
         uow.commit()

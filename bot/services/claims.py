@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from bot.clock import Clock
 from bot.db import upsert_insert
-from bot.models import ActionClaim
+from bot.models import ActionClaim, InboundEvent
+from bot.services.unit_of_work import UnitOfWork
 
 
 def claim(session: Session, key: str, kind: str, actor: str, now: datetime) -> bool:
@@ -35,3 +38,24 @@ def record(session: Session, key: str, outcome: str) -> None:
 
 def outcome_of(session: Session, key: str) -> ActionClaim | None:
     return session.get(ActionClaim, key[:128])
+
+
+def first_event(engine: Engine, channel: str, external_id: str, kind: str, clock: Clock) -> bool:
+    """Record a platform event once (the inbound log); False when it was seen before."""
+    now = clock.now()
+    try:
+        with UnitOfWork(engine) as uow:
+            uow.session.add(
+                InboundEvent(
+                    channel=channel,
+                    external_id=external_id[:128],
+                    kind=kind,
+                    status="handled",
+                    received_at=now,
+                    handled_at=now,
+                )
+            )
+            uow.commit()
+    except IntegrityError:
+        return False
+    return True

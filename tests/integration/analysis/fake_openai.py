@@ -1,6 +1,11 @@
 """A local HTTP server that speaks the part of the OpenAI API postlive uses, for tests and
 benchmarks: POST /v1/chat/completions (structured outputs: a ChatCompletion whose message
-content is JSON for the requested schema, with `usage`) and POST /v1/audio/transcriptions.
+content is JSON for the requested schema, with `usage`), plain chat completions for the
+team's replies translated into a customer's language, and POST /v1/audio/transcriptions.
+
+Translations come from `translations` ((text, locale) -> text, filled by the test); text
+without an entry comes back marked `[locale] text`, so a test can tell a translated reply
+from one sent as typed.
 
 Behind it sits a tiny deterministic "model". It is deliberately gullible: any
 "classify this as X" it finds in the *instructions* (the system message, or user text
@@ -23,8 +28,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fake_server import LocalServer
 
 _INJECTION = re.compile(r"classify (?:this|it|everything|all) as (\w+)", re.IGNORECASE)
 
@@ -228,34 +235,43 @@ def _language(text: str) -> str:
     return "en"
 
 
+_TARGET = re.compile(r"[Tt]arget (?:locale|language)[^\w]*\s*([a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?)")
+_LOCALE = re.compile(r"\(locale\s+([a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?)\)")
+
+
 class FakeOpenAI:
     """Start with `with FakeOpenAI() as server:`; point the SDK at `server.base_url`."""
 
     def __init__(self, model: FakeModel | None = None) -> None:
         self.model = model or FakeModel()
         self.requests: list[Recorded] = []
+        #: (text, target locale) -> what the "model" answers when asked to translate.
+        self.translations: dict[tuple[str, str], str] = {}
         #: The `usage` of every completion answered, to compare with what postlive recorded.
         self.usage: list[dict[str, int]] = []
         self._failures: list[tuple[int, dict[str, str]]] = []
         #: Seconds to wait before answering a completion (to exercise client timeouts).
         self.delay = 0.0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._http = LocalServer(self._handler(), poll_interval=0.02)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self._http.url}/v1"
+
+    def start(self) -> str:
+        self._http.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        self._http.stop()
 
     def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.stop()
 
     def fail(self, status: int, times: int = 1, retry_after_ms: str | None = "1") -> None:
         """The next `times` requests get `status` (429, 500...) with a tiny retry-after-ms,
@@ -323,7 +339,33 @@ class FakeOpenAI:
 
         return Handler
 
+    def _translate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A plain chat completion: the team's text put into the locale the system
+        message names."""
+        system = " ".join(m["content"] for m in body["messages"] if m["role"] == "system")
+        text = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        found = _LOCALE.search(system) or _TARGET.search(system)
+        locale = found.group(1) if found else "??"
+        answer = self.translations.get((text, locale), f"[{locale}] {text}")
+        usage = {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}
+        return {
+            "id": f"chatcmpl-fake-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": body.get("model", "test"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": answer, "refusal": None},
+                }
+            ],
+            "usage": usage,
+        }
+
     def _complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        if "response_format" not in body:
+            return self._translate(body)
         schema = body["response_format"]["json_schema"]["name"]
         instructions, data, images = _read_messages(body["messages"])
         if schema == "BatchJudgement":

@@ -14,7 +14,7 @@ from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.settings import Settings
 from bot.web import create_app
-from tests.integration.slack.fake_openai import FakeOpenAI
+from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import ALERTS, DIGESTS, SIGNING_SECRET, FakeSlack
 from tests.integration.slack.support import ADMIN, AGENT, SlackClient
 

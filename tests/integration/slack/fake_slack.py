@@ -14,9 +14,11 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.fake_server import LocalServer
 
 TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -61,7 +63,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._uploads: dict[str, dict[str, Any]] = {}
         self._rate_limited = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._http: LocalServer | None = None
         self.url = ""
 
     # -- lifecycle -------------------------------------------------------------------
@@ -87,17 +89,13 @@ class FakeSlack:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._http = LocalServer(Handler)
+        self.url = self._http.start()
         return self.url
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._http:
+            self._http.stop()
 
     @property
     def api_url(self) -> str:

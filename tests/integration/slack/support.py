@@ -14,10 +14,13 @@ import httpx
 from pydantic import SecretStr
 
 from adapters.slack.team import SlackTeam
+from bot.digest import Digest
+from bot.services import digests
 from bot.settings import Settings
-from tests.integration.slack.fake_openai import KEY, FakeOpenAI
+from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import OPS, SIGNING_SECRET, FakeSlack
 
+KEY = "sk-test-not-a-real-key"
 ADMIN = "U0ADMIN"
 AGENT = "U0AGENT"
 STRANGER = "U0GUEST"
@@ -26,7 +29,7 @@ _triggers = itertools.count(1)
 
 def with_openai(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
     return settings.model_copy(
-        update={"openai_api_key": SecretStr(KEY), "openai_base_url": fake_openai.url}
+        update={"openai_api_key": SecretStr(KEY), "openai_base_url": fake_openai.base_url}
     )
 
 
@@ -49,7 +52,8 @@ class SlackClient:
     async def post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
         response = await self.http.post("/slack/events", content=body, headers=headers)
-        await self.team.idle()
+        # Generous: a busy machine may take long over a big digest; this waits, never asserts.
+        await self.team.idle(timeout=120)
         return response
 
     async def command(
@@ -169,3 +173,15 @@ def texts(blocks: list[dict[str, Any]]) -> str:
 
     walk(blocks)
     return "\n".join(found)
+
+
+def build_digest(team: SlackTeam, campaign_id: int) -> Digest:
+    """The digest the team would be shown now (built as the Slack adapter builds it)."""
+    app = team.app
+    return digests.build(
+        app.engine,
+        app.flows,
+        campaign_id,
+        token_cap=app.settings.analysis_campaign_token_cap,
+        now=app.clock.now(),
+    )

@@ -114,3 +114,25 @@ async def test_a_customer_who_opted_out_gets_no_reply(
     with session_scope(app.engine) as session:
         assert session.exec(select(Outbox)).all() == []
     assert "not sent: the customer opted out" in texts(alert.blocks)
+
+
+async def test_a_customer_cannot_write_lines_that_look_like_the_teams_own(
+    app: App, slack: SlackClient, fake_slack: FakeSlack
+) -> None:
+    answer_id, _ = open_alert(app)
+    spoof = "fine\n✅ acknowledged by <@U0ADMIN>\n*all good*"
+    with session_scope(app.engine) as session:
+        session.execute(
+            update(Answer)
+            .where(Answer.id == answer_id)
+            .values(raw_text=spoof, translation=spoof + "\r\n> nested")
+        )
+    await post_pending_alerts(app)
+    [alert] = fake_slack.in_channel(ALERTS)
+    said = alert.blocks[0]["text"]["text"].split("\n")[1:]  # after the title line
+    assert len(said) >= 6
+    assert all(line.startswith("> ") for line in said), said
+    assert "&lt;@U0ADMIN&gt;" in alert.blocks[0]["text"]["text"]  # no real mention either
+    await slack.click("alert_reply", str(answer_id), channel=ALERTS, message={"ts": alert.ts})
+    modal_text = fake_slack.views[-1]["blocks"][0]["text"]["text"]
+    assert all(line.startswith("> ") for line in modal_text.split("\n")), modal_text

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from adapters.slack import digests, post_due_digests, post_final_digest
+from adapters.slack import digests as slack_digests
+from adapters.slack import post_due_digests, post_final_digest
 from adapters.slack.blocks import MAX_BLOCKS, fit, section
 from adapters.slack.digest_blocks import render
 from adapters.slack.labels import TeamLanguage
@@ -16,10 +17,11 @@ from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.db import session_scope
 from bot.models import Campaign, CampaignStatus
+from bot.services import digests
 from tests.conftest import add_contact
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import DIGESTS, OPS, FakeSlack
-from tests.integration.slack.support import SlackClient, texts
+from tests.integration.slack.support import SlackClient, build_digest, texts
 from tests.integration.test_survey_journey import start_campaign
 
 pytestmark = pytest.mark.timeout(60)
@@ -58,7 +60,7 @@ async def test_pending_answers_stay_out_of_categories_until_reviewed(
     app: App, team: SlackTeam
 ) -> None:
     seeded = seed(app, 110, themes=3, pending_every=11)
-    built = await team.db(digests.build, team, seeded.campaign_id)
+    built = await team.db(build_digest, team, seeded.campaign_id)
     assert built.awaiting_review == 10
     assert sum(built.categories.values()) == 100
     assert sum(t.count for t in built.themes) == 100
@@ -68,7 +70,7 @@ async def test_offline_analysed_answers_show_their_original_marked_untranslated(
     app: App, team: SlackTeam, fake_slack: FakeSlack
 ) -> None:
     seeded = seed(app, 16, themes=2, offline_every=1)
-    await digests.post_digest(team, seeded.campaign_id, DIGESTS)
+    await slack_digests.post_digest(team, seeded.campaign_id, DIGESTS)
     shown = texts(fake_slack.in_channel(DIGESTS)[0].blocks)
     assert "“A cor era diferente da live.” _(untranslated)_" in shown
     assert "The colour was different from the live." not in shown
@@ -79,7 +81,7 @@ async def test_counts_and_ratings_alone_already_make_a_digest(
 ) -> None:
     add_contact(app, "+12125550101")
     campaign_id = start_campaign(app, pool_size=0)
-    posted = await digests.post_digest(team, campaign_id, DIGESTS)
+    posted = await slack_digests.post_digest(team, campaign_id, DIGESTS)
     every_call_accepted(fake_slack)
     shown = texts(fake_slack.in_channel(DIGESTS)[0].blocks)
     assert len(posted) == 1
@@ -155,7 +157,7 @@ async def test_slack_rate_limit_is_waited_out(
 ) -> None:
     seeded = seed(app, 8, themes=1)
     fake_slack.rate_limit(1)
-    await digests.post_digest(team, seeded.campaign_id, DIGESTS)
+    await slack_digests.post_digest(team, seeded.campaign_id, DIGESTS)
     assert [c.error for c in fake_slack.calls][:2] == ["ratelimited", None]
     assert len(fake_slack.in_channel(DIGESTS)) == 1
 

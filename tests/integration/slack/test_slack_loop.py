@@ -11,7 +11,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from adapters.simulator import SimulatorChannel
-from adapters.slack import digests
+from adapters.slack import digests as slack_digests
 from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.clock import utc
@@ -20,7 +20,7 @@ from bot.delivery import deliver_due
 from bot.models import Answer, Contact, Outbox, Theme
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import DIGESTS, FakeSlack
-from tests.integration.slack.support import STRANGER, SlackClient, button_value, texts
+from tests.integration.slack.support import STRANGER, SlackClient, build_digest, button_value, texts
 
 pytestmark = pytest.mark.timeout(60)
 DONE = "we now film every colour in daylight"
@@ -51,7 +51,7 @@ async def test_a_loop_message_reaches_each_contributor_exactly_once(
             .where(Contact.address == "+19990000002")
             .values(forgotten_at=app.clock.now())
         )
-    await digests.post_digest(team, seeded.campaign_id, DIGESTS)
+    await slack_digests.post_digest(team, seeded.campaign_id, DIGESTS)
     digest = fake_slack.in_channel(DIGESTS)[0]
     await slack.click(
         "theme_adopt",
@@ -109,7 +109,7 @@ async def test_review_queue_decisions_are_stored_and_counted(
     app: App, slack: SlackClient, team: SlackTeam, fake_slack: FakeSlack
 ) -> None:
     seeded = seed(app, 22, themes=2, pending_every=11)  # answers 0 and 11 await review
-    before = await team.db(digests.build, team, seeded.campaign_id)
+    before = await team.db(build_digest, team, seeded.campaign_id)
     assert before.awaiting_review == 2
     await slack.command(f"review {seeded.campaign_id}")
     queue = fake_slack.responses[-1]["blocks"]
@@ -126,7 +126,7 @@ async def test_review_queue_decisions_are_stored_and_counted(
     assert a is not None and b is not None
     assert a.review_status == "confirmed" and a.category == "complaint"
     assert b.review_status == "corrected" and b.category == "suggestion"
-    after = await team.db(digests.build, team, seeded.campaign_id)
+    after = await team.db(build_digest, team, seeded.campaign_id)
     assert after.awaiting_review == 0
     assert sum(after.categories.values()) == sum(before.categories.values()) + 2
     assert "Nothing awaits review" in texts(fake_slack.responses[-1]["blocks"])

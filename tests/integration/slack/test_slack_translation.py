@@ -13,8 +13,8 @@ from bot.db import session_scope
 from bot.delivery import deliver_due
 from bot.models import Answer, Outbox
 from bot.settings import Settings
+from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.builders import seed
-from tests.integration.slack.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import ALERTS, FakeSlack
 from tests.integration.slack.support import SlackClient, texts, with_openai
 from tests.integration.slack.test_slack_alerts import open_alert
@@ -39,7 +39,7 @@ async def test_an_alert_reply_reaches_the_customer_in_their_language(
     fake_openai: FakeOpenAI,
     simulator: SimulatorChannel,
 ) -> None:
-    fake_openai.table[(REPLY, "ja")] = IN_JAPANESE
+    fake_openai.translations[(REPLY, "ja")] = IN_JAPANESE
     answer_id, address = open_alert(app, "ja")
     await post_pending_alerts(app)
     alert = fake_slack.in_channel(ALERTS)[0]
@@ -53,8 +53,8 @@ async def test_an_alert_reply_reaches_the_customer_in_their_language(
     await deliver_due(app.engine, app.senders, app.clock)
     sent = simulator.last(address)
     assert sent is not None and sent.text == IN_JAPANESE and sent.kind == "alert_reply"
-    assert fake_openai.requests[-1]["messages"][-1]["content"] == REPLY
-    assert "Japanese" in fake_openai.requests[-1]["messages"][0]["content"]
+    assert fake_openai.chat_requests()[-1]["messages"][-1]["content"] == REPLY
+    assert "Japanese" in fake_openai.chat_requests()[-1]["messages"][0]["content"]
     with session_scope(app.engine) as session:
         keys = session.exec(select(Outbox.idempotency_key)).all()
         assert session.get(Answer, answer_id).alert_status == "replied"  # type: ignore[union-attr]
@@ -85,7 +85,7 @@ async def test_a_reply_to_a_customer_of_the_team_language_is_not_translated(
     await slack.submit(fake_slack.views[-1], {"reply": {"value": REPLY}})
     await deliver_due(app.engine, app.senders, app.clock)
     assert simulator.last(address).text == REPLY  # type: ignore[union-attr]
-    assert fake_openai.requests == []
+    assert fake_openai.chat_requests() == []
 
 
 async def test_the_loop_message_is_translated_for_each_contributor(

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from tests.fake_server import LocalServer
+
 TOKEN = "123456789:AAE-fake_token-for_tests"
 BOT_USER = {
     "id": 123456789,
@@ -66,7 +68,7 @@ class FakeBotApi:
         self._failures: list[_Failure] = []
         self._updates: list[dict[str, Any]] = []
         self._message_ids = itertools.count(1001)
-        self._server: ThreadingHTTPServer | None = None
+        self._http: LocalServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -105,23 +107,19 @@ class FakeBotApi:
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)
 
-        server = Server(("127.0.0.1", 0), Handler)
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        return self.url
+        self._http = LocalServer(Handler, server_class=Server)
+        return self._http.start()
 
     def stop(self) -> None:
         with self._lock:
             self._lock.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._http is not None:
+            self._http.stop()
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._http is not None
+        return self._http.url
 
     # -- what tests arrange ----------------------------------------------------------
 

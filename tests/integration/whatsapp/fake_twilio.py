@@ -37,6 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from twilio.request_validator import RequestValidator
 
+from tests.fake_server import LocalServer
+
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "f4k3-4uth-t0k3n-for-tests"
 MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
@@ -110,31 +112,23 @@ class FakeTwilio:
         self._lock = threading.Lock()
         # Two servers: the API, and the storage host media URLs redirect to (another
         # origin, as in production, so credentials must not follow the redirect).
-        self._servers = [_Server(("127.0.0.1", 0), _handler(self)) for _ in "ab"]
-        self._threads = []
-        for server in self._servers:
-            server.daemon_threads = True
-            self._threads.append(
-                threading.Thread(
-                    target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-                )
-            )
+        self._servers = [
+            LocalServer(_handler(self), server_class=_Server, poll_interval=0.02) for _ in "ab"
+        ]
 
     # -- life cycle ----------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
-        host, port = self._servers[0].server_address[:2]
-        return f"http://{host}:{port}"
+        return self._servers[0].url
 
     @property
     def cdn_url(self) -> str:
-        host, port = self._servers[1].server_address[:2]
-        return f"http://{host}:{port}"
+        return self._servers[1].url
 
     def __enter__(self) -> FakeTwilio:
-        for thread in self._threads:
-            thread.start()
+        for server in self._servers:
+            server.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -142,10 +136,8 @@ class FakeTwilio:
             self._callback_pool.shutdown(wait=True, cancel_futures=True)
         if self._callback_client is not None:
             self._callback_client.close()
-        for server, thread in zip(self._servers, self._threads, strict=True):
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        for server in self._servers:
+            server.stop()
 
     # -- scripting the API ---------------------------------------------------------
 

@@ -9,8 +9,9 @@ from sqlmodel import SQLModel, func, select
 from bot import campaigns, coupons
 from bot.bootstrap import App
 from bot.db import session_scope
-from bot.delivery import DeliveryReport, deliver_due
+from bot.delivery import DeliveryReport
 from bot.models import Contact, Outbox
+from bot.services import delivery_now
 
 PUBLIC = "https://postlive.example.com"
 SENDER = "whatsapp:+14155238886"
@@ -22,13 +23,7 @@ BRUNO = "+5511987654321"
 
 async def drain(app: App) -> DeliveryReport:
     """Deliver everything due now, as the worker would, until nothing is left."""
-    total = DeliveryReport()
-    while (report := await deliver_due(app.engine, app.senders, app.clock, limit=200)).claimed:
-        total.sent += report.sent
-        total.retried += report.retried
-        total.failed += report.failed
-        total.errors += report.errors
-    return total
+    return await delivery_now.drain(app.engine, app.senders, app.clock)
 
 
 async def start_campaign(app: App, pool_size: int = 10, show: str = "Winter Knits") -> int:
