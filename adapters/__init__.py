@@ -98,3 +98,10 @@ async def post_digest(app: App, campaign_id: int, channel: str | None = None) ->
     from adapters.slack import post_digest as post
 
     return await post(app, campaign_id, channel)
+
+
+async def erase_quotes(app: App) -> int:
+    """Edit the team's chat messages that quote forgotten customers to "erased"."""
+    from adapters.slack.erasure import erase_due
+
+    return await erase_due(app)

@@ -62,6 +62,10 @@ class App:
         """Post a campaign's digest to Slack now (default SLACK_DIGEST_CHANNEL)."""
         return await adapters.post_digest(self, campaign_id, channel)
 
+    async def erase_quotes(self) -> int:
+        """Edit Slack messages that quote forgotten customers to "erased" now."""
+        return await adapters.erase_quotes(self)
+
 
 def build(
     settings: Settings | None = None,

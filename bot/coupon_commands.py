@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(func: object, *args: object) -> None:
-    from bot.cli import clean_errors
+    from bot.cli_common import clean_errors
 
     clean_errors(func)(*args)  # type: ignore[arg-type]
 
@@ -128,7 +128,8 @@ def _pool_create(
     reusable: bool,
 ) -> None:
     from bot import coupons
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.db import session_scope
     from bot.offers import Offer, OfferKind, describe
 
@@ -162,7 +163,8 @@ def _pool_create(
 
 def _status(pool: str) -> None:
     from bot import coupons
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.db import session_scope
     from bot.offers import describe
 
@@ -179,7 +181,8 @@ def _status(pool: str) -> None:
 
 def _import(file: Path, pool: str, not_in_shop: bool) -> None:
     from bot import coupons
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.db import session_scope
 
     codes = read_codes(file)
@@ -211,7 +214,8 @@ def read_codes(file: Path) -> list[str]:
 
 def _generate(pool: str, count: int, prefix: str) -> None:
     from bot import coupons
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.db import session_scope
 
     application = _app()
@@ -229,7 +233,7 @@ def _generate(pool: str, count: int, prefix: str) -> None:
 
 def _sync(pool: str, ahead: int | None) -> None:
     from bot import shop as shop_sync
-    from bot.cli import _app
+    from bot.cli_common import load_app as _app
 
     application = _app()
     shop = _shop(application, required=True)
@@ -240,7 +244,8 @@ def _sync(pool: str, ahead: int | None) -> None:
 
 def _sync_with(application: App, shop: CouponShop, pool: str, ahead: int | None) -> None:
     from bot import shop as shop_sync
-    from bot.cli import _progress, console
+    from bot.cli_common import console
+    from bot.cli_common import progress as _progress
 
     with _progress() as progress:
         task = progress.add_task("creating codes in the shop", total=None)
@@ -257,7 +262,8 @@ def _sync_with(application: App, shop: CouponShop, pool: str, ahead: int | None)
 
 def _check(pool: str) -> None:
     from bot import shop as shop_sync
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
 
     application = _app()
     shop = _shop(application, required=True)
@@ -275,7 +281,8 @@ def _check(pool: str) -> None:
 
 
 def _export(pool: str, format: str, out: Path | None, free_only: bool) -> None:
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.coupon_exports import ExportFormat, default_name, export
     from bot.db import session_scope
 
@@ -291,7 +298,8 @@ def _export(pool: str, format: str, out: Path | None, free_only: bool) -> None:
 
 
 def _redeemed(file: Path) -> None:
-    from bot.cli import _app, console
+    from bot.cli_common import console
+    from bot.cli_common import load_app as _app
     from bot.db import session_scope
     from bot.redemptions import mark_redeemed
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, true
 from sqlmodel import Session, col, select
 
+from bot.alert_states import AWAITING_ACTION
 from bot.clock import utc
 from bot.flows import Flow, QuestionType
 from bot.models import (
@@ -47,7 +48,6 @@ ACCEPTED = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
 #: The categories the analysis assigns, in the order the team reads them.
 CATEGORIES = ("product_question", "usage_experience", "suggestion", "complaint", "praise", "other")
 #: Alert states that still wait for someone on the team.
-AWAITING_ACTION = ("open", "acknowledged")
 PENDING = "pending"
 
 

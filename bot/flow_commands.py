@@ -34,7 +34,7 @@ def flows_check(
     ] = False,
 ) -> None:
     """Validate survey files: every problem at its file and line, with its field."""
-    from bot.cli import console, err
+    from bot.cli_common import console, err
     from bot.errors import FlowError
     from bot.flows import check_flow, flow_files
     from bot.resources import flows_dir
@@ -90,7 +90,7 @@ def flows_list() -> None:
     same id are listed too."""
     from rich.table import Table
 
-    from bot.cli import console, err
+    from bot.cli_common import console, err
     from bot.flow_catalog import FlowCatalog
 
     catalog = FlowCatalog.discover(_folders())

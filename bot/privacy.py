@@ -28,6 +28,7 @@ is deleted") must keep their address until it leaves; `finish_erasures` scrubs i
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -36,13 +37,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, or_, update
+from sqlalchemy import Engine, Text, cast, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.db import checkpoint_wal, session_scope
 from bot.media import MediaStore
 from bot.models import (
+    AnalysisCache,
     Answer,
     AnswerTheme,
     AudienceMember,
@@ -183,8 +185,6 @@ def forget(
             conversation.state = "opted_out"
         session.add(conversation)
     report.themes_removed = _forget_themes(session, [a.id for a in answers if a.id is not None])
-    from bot.analysis.cache import forget_mentions  # the analysis package is heavy
-
     report.cache_entries_deleted = forget_mentions(session, words)
     events = session.exec(
         select(InboundEvent).where(InboundEvent.channel == channel, InboundEvent.address == address)
@@ -465,3 +465,34 @@ def purge_expired(session: Session, now: datetime, retention_days: int) -> Purge
         report.contacts += 1
     report.messages += scrub_goodbyes(session)
     return report
+
+
+#: Shorter texts ("ok", "4") are not worth a scan: they name nobody and match everything.
+MIN_MENTION = 4
+
+
+def forget_mentions(session: Session, texts: Iterable[str]) -> int:
+    """Delete cached results that quote any of `texts` (a forgotten customer's words,
+    translations, transcripts, photo descriptions); returns how many were deleted.
+
+    Keys are hashes, so entries are found by what their results say. The JSON column
+    holds the serializer's text: both its escaped (\\u00e9) and plain spellings are
+    searched. An entry deleted by mistake only costs one new analysis."""
+    patterns: set[str] = set()
+    for text in texts:
+        text = text.strip()
+        if len(text) < MIN_MENTION:
+            continue
+        for ascii_only in (True, False):
+            spelled = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+            escaped = spelled.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+            patterns.add(f"%{escaped}%")
+    if not patterns:
+        return 0
+    as_text = cast(AnalysisCache.result, Text)
+    keys = session.exec(
+        select(AnalysisCache.key).where(or_(*(as_text.like(p, escape="!") for p in patterns)))
+    ).all()
+    if keys:
+        session.execute(delete(AnalysisCache).where(col(AnalysisCache.key).in_(keys)))
+    return len(keys)

@@ -60,9 +60,7 @@ def register(app: typer.Typer) -> None:
         if application.settings.slack_enabled:
             import asyncio
 
-            from adapters.slack.erasure import erase_due
-
-            edited = asyncio.run(erase_due(application))
+            edited = asyncio.run(application.erase_quotes())
             console.print(f'{edited} Slack messages edited to "erased"')
 
     @app.command("export")

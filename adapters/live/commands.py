@@ -17,7 +17,8 @@ console = Console()
 
 
 def register(app: typer.Typer) -> None:
-    from bot.cli import _app, clean_errors
+    from bot.cli_common import clean_errors
+    from bot.cli_common import load_app as _app
 
     live_app = typer.Typer(
         help="Live question radar: what viewers ask during a show.", no_args_is_help=True
@@ -112,7 +113,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _register_analyze(comments_app: typer.Typer) -> None:
-    from bot.cli import _app, clean_errors
+    from bot.cli_common import clean_errors
+    from bot.cli_common import load_app as _app
 
     @comments_app.command("analyze")
     @clean_errors

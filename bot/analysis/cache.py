@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Text, cast, delete, or_
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock, SystemClock
@@ -78,33 +78,3 @@ class DatabaseCache:
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
 
-
-#: Shorter texts ("ok", "4") are not worth a scan: they name nobody and match everything.
-MIN_MENTION = 4
-
-
-def forget_mentions(session: Session, texts: Iterable[str]) -> int:
-    """Delete cached results that quote any of `texts` (a forgotten customer's words,
-    translations, transcripts, photo descriptions); returns how many were deleted.
-
-    Keys are hashes, so entries are found by what their results say. The JSON column
-    holds the serializer's text: both its escaped (\\u00e9) and plain spellings are
-    searched. An entry deleted by mistake only costs one new analysis."""
-    patterns: set[str] = set()
-    for text in texts:
-        text = text.strip()
-        if len(text) < MIN_MENTION:
-            continue
-        for ascii_only in (True, False):
-            spelled = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
-            escaped = spelled.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-            patterns.add(f"%{escaped}%")
-    if not patterns:
-        return 0
-    as_text = cast(AnalysisCache.result, Text)
-    keys = session.exec(
-        select(AnalysisCache.key).where(or_(*(as_text.like(p, escape="!") for p in patterns)))
-    ).all()
-    if keys:
-        session.execute(delete(AnalysisCache).where(col(AnalysisCache.key).in_(keys)))
-    return len(keys)

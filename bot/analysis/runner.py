@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from bot.alert_states import AlertStatus
 from bot.analysis.analyzers import analyzer_for
 from bot.analysis.cache import DatabaseCache
 from bot.analysis.interface import Analyzer, Category, Item, MediaRef, Outcome, Result, Urgency
@@ -27,7 +28,6 @@ from bot.analysis.review import review_reason
 from bot.analysis.themes import consolidate
 from bot.db import session_scope
 from bot.models import Answer, Campaign, Conversation
-from bot.services.alert_handling import AlertStatus
 
 if TYPE_CHECKING:
     from bot.bootstrap import App

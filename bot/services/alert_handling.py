@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot import outbox
+from bot.alert_states import AlertStatus
 from bot.clock import utc
 from bot.db import affected
 from bot.errors import NotFound, PostliveError
@@ -30,30 +30,6 @@ from bot.translation import UNTRANSLATED_NOTE, TranslationError, Translator, sam
 #: WhatsApp's customer-service window: free-form replies only within 24 h of their message.
 SERVICE_WINDOW = timedelta(hours=24)
 MAX_REPLY = 1500
-
-
-class AlertStatus(StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    REPLIED = "replied"
-    NOT_COMPLAINT = "not_complaint"
-
-
-#: Where each state may go; anything else is refused (or a no-op for acknowledge).
-TRANSITIONS: dict[AlertStatus, frozenset[AlertStatus]] = {
-    AlertStatus.OPEN: frozenset(
-        {AlertStatus.ACKNOWLEDGED, AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}
-    ),
-    AlertStatus.ACKNOWLEDGED: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
-    AlertStatus.REPLIED: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
-    AlertStatus.NOT_COMPLAINT: frozenset({AlertStatus.REPLIED, AlertStatus.NOT_COMPLAINT}),
-}
-#: States the team still has to act on (the digest counts them).
-AWAITING_ACTION = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
-
-
-def can_move(current: str | None, to: AlertStatus) -> bool:
-    return to in TRANSITIONS[AlertStatus(current or AlertStatus.OPEN)]
 
 
 @dataclass(frozen=True)
