@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.delivery import Sender
     from bot.scheduler import JobSpec
     from bot.settings import Settings
+    from bot.shop import CouponShop
     from bot.translation import Translator
 
 #: channel name -> adapter package; Slack is the team's side and sends no survey messages.
@@ -105,3 +106,17 @@ async def erase_quotes(app: App) -> int:
     from adapters.slack.erasure import erase_due
 
     return await erase_due(app)
+
+
+def coupon_shop(settings: Settings) -> CouponShop | None:
+    """The shop where coupon codes must exist (Shopify), or None when not configured."""
+    from adapters.shopify import shop_from_settings
+
+    return shop_from_settings(settings)
+
+
+def replay_live_demo(app: App, show: str) -> Any:
+    """`postlive demo`'s short live show, replayed into the question radar."""
+    from adapters.live.demo import replay_demo_show
+
+    return replay_demo_show(app, show)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from adapters.slack.team import SlackTeam
     from bot.messages import Outbound
     from bot.scheduler import JobSpec
+    from bot.shop import CouponShop
 
 _UNSET: Any = object()
 
@@ -61,6 +62,14 @@ class App:
     async def post_digest(self, campaign_id: int, channel: str | None = None) -> list[Any]:
         """Post a campaign's digest to Slack now (default SLACK_DIGEST_CHANNEL)."""
         return await adapters.post_digest(self, campaign_id, channel)
+
+    def coupon_shop(self) -> CouponShop | None:
+        """The shop where coupon codes must exist (Shopify), None when not configured."""
+        return adapters.coupon_shop(self.settings)
+
+    def replay_live_demo(self, show: str) -> Any:
+        """The demo's short live show replayed into the radar (adapters.live)."""
+        return adapters.replay_live_demo(self, show)
 
     async def erase_quotes(self) -> int:
         """Edit Slack messages that quote forgotten customers to "erased" now."""

@@ -239,7 +239,7 @@ def campaign_test(
     coupon from a test pool, kept out of digests and figures."""
     import asyncio
 
-    from bot.test_send import send_test
+    from bot.services.test_send import send_test
 
     application = _app()
     sent = asyncio.run(send_test(application, flow, to, channel=channel, locale=locale))

@@ -313,9 +313,7 @@ def _redeemed(file: Path) -> None:
 
 def _shop(application: App, *, required: bool) -> CouponShop | None:
     # The CLI builds the shop client from settings, like the scheduler's job does.
-    from adapters.shopify import shop_from_settings
-
-    shop = shop_from_settings(application.settings)
+    shop = application.coupon_shop()
     if shop is None and required:
         raise ConfigError(
             "Shopify is not configured: set SHOPIFY_SHOP and SHOPIFY_ADMIN_TOKEN "

@@ -228,9 +228,7 @@ def run(
     )
 
     say("replaying the live show into the question radar")
-    from adapters.live.demo import replay_demo_show
-
-    live = replay_demo_show(app, "demo-show")
+    live = app.replay_live_demo("demo-show")
     say("importing simulated customers")
     people = _audience(app, rng, scale)
     with session_scope(app.engine) as session:

@@ -194,8 +194,8 @@ async def _start(call: Call) -> None:
 
 
 async def _test(call: Call) -> None:
-    """The CLI's `campaign test`: same use case (bot.test_send)."""
-    from bot.test_send import send_test
+    """The CLI's `campaign test`: same use case (bot.services.test_send)."""
+    from bot.services.test_send import send_test
 
     parsed = _test_parser().parse_args(call.args)
     await call.ack(f"📲 Sending {parsed.flow} to {parsed.to}…")

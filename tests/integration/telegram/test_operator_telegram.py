@@ -17,8 +17,8 @@ from bot.db import session_scope
 from bot.flow_catalog import FlowCatalog
 from bot.models import Campaign, Coupon
 from bot.resources import flows_dir
+from bot.services.test_send import send_test
 from bot.settings import Settings
-from bot.test_send import send_test
 from tests.conftest import DATA, deliver
 from tests.integration.telegram.builders import message_update, post_update
 from tests.integration.telegram.fake_bot_api import FakeBotApi

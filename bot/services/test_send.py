@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from sqlmodel import col, select
 
 from bot import campaigns, coupons
-from bot.bootstrap import App
 from bot.db import session_scope
 from bot.delivery import deliver_due
 from bot.errors import ConfigError, PostliveError
@@ -23,6 +23,9 @@ from bot.flows import Flow
 from bot.messages import Channel
 from bot.models import AudienceMember, Contact, Conversation, Outbox, OutboxStatus
 from bot.windows import contact_zone
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 TEST_SOURCE = "operator test"
 
