@@ -46,7 +46,7 @@ def build(
     if migrate:
         upgrade(engine)
     flows = load_flows(flow_paths if flow_paths is not None else flow_files(flows_dir()))
-    intake = Intake(engine, flows, clock, shop=settings.shop_name)
+    intake = Intake(engine, flows, clock, shop=settings.shop_name, batch=settings.inbound_batch)
     dispatcher = Dispatcher(
         engine,
         flows,

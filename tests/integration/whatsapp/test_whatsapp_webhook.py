@@ -16,6 +16,7 @@ from bot.db import session_scope
 from bot.models import Contact, InboundEvent
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTransport
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
 from tests.integration.whatsapp.support import ALICE, INBOUND, PUBLIC, SENDER, count, drain
 
@@ -51,7 +52,7 @@ async def test_signature_is_checked_against_the_public_url_behind_a_proxy(
 ) -> None:
     # The proxy terminates TLS and forwards to http://10.0.0.7:8000; Twilio signed the
     # public https URL, and that is what must be checked.
-    transport = httpx.ASGITransport(app=create_app(app))
+    transport = HandlingTransport(app=create_app(app), intake=app.intake)
     async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.7:8000") as inside:
         form = twilio.inbound_form(ALICE, "hi")
         signature = twilio.sign(INBOUND, form)
