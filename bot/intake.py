@@ -120,7 +120,7 @@ class Intake:
         event_id = self.record(inbound)
         if event_id is None:
             return False
-        while self.handle_batch().more:
+        while self.handle_batch().claimed:
             pass
         return True
 
