@@ -268,7 +268,7 @@ class Server:
 
     async def ready(self) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
-            for _ in range(600):
+            for _ in range(1800):  # a busy machine starts `--workers N` slowly
                 if self.process.poll() is not None:
                     raise RuntimeError(f"{self.url}: server exited {self.process.returncode}")
                 try:

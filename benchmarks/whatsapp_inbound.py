@@ -165,16 +165,17 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
     def sqlite(name: str) -> str:
         return f"sqlite:///{workdir / name}.db"
 
-    print(f"\nSQLite, closed loop, {in_flight} in flight, one connection per webhook")
-    minimal = await measure("minimal", sqlite("m1"), workdir, n, in_flight=in_flight)
-    print(minimal.line())
-    postlive = await measure("postlive", sqlite("p1"), workdir, n, in_flight=in_flight)
-    print(postlive.line())
-    print(ratio(postlive, minimal))
+    if args.sqlite_closed:
+        print(f"\nSQLite, closed loop, {in_flight} in flight, one connection per webhook")
+        minimal = await measure("minimal", sqlite("m1"), workdir, n, in_flight=in_flight)
+        print(minimal.line())
+        postlive = await measure("postlive", sqlite("p1"), workdir, n, in_flight=in_flight)
+        print(postlive.line())
+        print(ratio(postlive, minimal))
 
     if args.postgres:
         with throwaway_postgres() as admin:
-            for processes in (1, 2):
+            for processes in args.postgres_processes:
                 print(
                     f"\nPostgreSQL, closed loop, {in_flight} in flight, "
                     f"{processes} server process{'es' if processes > 1 else ''}"
@@ -221,6 +222,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
+    parser.add_argument("--no-sqlite-closed-loop", dest="sqlite_closed", action="store_false")
+    parser.add_argument(
+        "--postgres-processes",
+        type=lambda text: [int(x) for x in text.split(",")],
+        default=[1, 2],
+        help="server processes to measure on PostgreSQL (default 1,2)",
+    )
     parser.add_argument("--no-open-loop", dest="open_loop", action="store_false")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="postlive-inbound-bench-"))
