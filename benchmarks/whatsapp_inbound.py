@@ -1,286 +1,239 @@
-"""WhatsApp webhook throughput: signed Twilio webhooks into a real `postlive serve`.
+"""Inbound at live-show scale: `postlive serve` beside a minimal app, in one run.
 
-    .venv/bin/python benchmarks/whatsapp_inbound.py [--webhooks 2000] [--concurrency 32]
-        [--database-url postgresql+psycopg://.../empty_db]
+    .venv/bin/python benchmarks/whatsapp_inbound.py [--customers 1250] [--in-flight 64]
+        [--rate 200] [--seconds 60] [--no-postgres] [--no-open-loop]
 
-Starts `postlive serve --no-worker` (uvicorn, SQLite in a temporary directory) with a
-running campaign: every webhook is a different customer answering the first question,
-so each one is verified (X-Twilio-Signature), recorded once, acknowledged with empty
-TwiML, then handled after the ack (engine step, answer stored, next question queued).
-As a baseline measured in the same run, a trivial Starlette endpoint under uvicorn on
-another port reads the same form and answers the same TwiML. Prints acknowledgements per
-second and p50/p99 latency for both, the ratio, and how long until every webhook was
-also handled. Figures, not assertions: compare runs on the same machine.
+The minimal app (benchmarks/minimal_app.py) checks the Twilio signature, inserts one row
+and answers empty TwiML: the least a correct webhook does. Both get the same client
+(benchmarks/webhooks.py: one connection per request, like Twilio), the same signed
+webhooks and the same customers answering the shipped survey (four answers each, in
+order; the fourth completes it). Scenarios, each on a fresh database:
+
+  closed loop, `--in-flight` requests at a time, on SQLite, on PostgreSQL with one
+  server process and with two (`postlive serve --workers 2`, uvicorn workers for the
+  minimal app): acknowledged webhooks/s, ack p50/p99, server CPU per webhook (the
+  server's process tree, from /proc, from the first request until postlive has also
+  HANDLED everything: ack + handling) and the ratio postlive / minimal;
+  open loop on SQLite: `--rate` webhooks/s offered for `--seconds` whatever the
+  answers, as Twilio does (15 s timeout): failures, ack p99 and how far handling lags
+  behind arrival (sampled from the database every 0.25 s).
+
+Afterwards postlive's database is checked: every event stored once, every answer under
+the right question, exactly one coupon per completed conversation. PostgreSQL is a
+throw-away server this program starts (as the `postgres` user when run as root).
+Figures, not assertions: the machine's load is printed with them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
-from sqlalchemy import func
-from sqlmodel import select
-from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import campaigns, coupons  # noqa: E402
-from bot.bootstrap import build  # noqa: E402
-from bot.clock import FrozenClock  # noqa: E402
-from bot.db import make_engine, session_scope  # noqa: E402
-from bot.models import AudienceMember, Contact, InboundEvent  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from benchmarks.webhooks import (  # noqa: E402
+    SURVEY,
+    Fired,
+    LagSampler,
+    Server,
+    check,
+    closed_loop,
+    conditions,
+    fresh_database,
+    minimal_server,
+    open_loop,
+    percentile,
+    postlive_server,
+    prepare,
+    survey_waves,
+    throwaway_postgres,
+)
 
-ACCOUNT_SID = "AC" + "b" * 32
-AUTH_TOKEN = "benchmark-auth-token"
-SENDER = "whatsapp:+14155238886"
-PATH = "/webhooks/whatsapp"
-TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
+@dataclass
+class Result:
+    name: str
+    fired: Fired
+    cpu: float
+    handled_after: float | None = None
+    max_lag: float | None = None
+    problems: list[str] | None = None
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    @property
+    def rate(self) -> float:
+        return self.fired.acked / self.fired.wall if self.fired.wall else 0.0
 
+    @property
+    def cpu_per_webhook_ms(self) -> float:
+        return 1000 * self.cpu / max(1, self.fired.acked)
 
-def prepare(database_url: str, n: int) -> None:
-    """A running campaign whose n customers each await the first question's answer."""
-    clock = FrozenClock(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))  # 20:00 in New York
-    app = build(Settings(_env_file=None, database_url=database_url), clock=clock)  # type: ignore[call-arg]
-    with session_scope(app.engine) as session:
-        for i in range(n):
-            contact = Contact(
-                channel="whatsapp",
-                address=customer(i),
-                locale="en-US",
-                country="US",
-                timezone="America/New_York",
-                consent=True,
-            )
-            session.add(contact)
-            session.flush()
-            session.add(AudienceMember(tag="bench", contact_id=contact.id))  # type: ignore[arg-type]
-        coupons.generate(session, "post-live", n, prefix="B-")
-        flow = app.flows["post-live"]
-        # Everyone's intro at once (no spreading over the window): every webhook of the
-        # run must find an open conversation.
-        campaigns.start(
-            session,
-            flow,
-            "bench",
-            clock.now(),
-            clock.now(),
-            show="Bench Live",
-            rates={"whatsapp": 1e9},
+    def line(self) -> str:
+        f = self.fired
+        failures = sum(f.failures.values())
+        p50, p99 = percentile(f.latencies, 50) * 1e3, percentile(f.latencies, 99) * 1e3
+        text = (
+            f"  {self.name:<26} {self.rate:7.0f} acked/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
+            f"  CPU {self.cpu_per_webhook_ms:5.2f} ms/webhook  failures {failures}"
         )
-    app.dispatcher.run_once()
-    app.engine.dispose()
-
-
-def customer(i: int) -> str:
-    return f"+1212{i:07d}"
-
-
-def forms(n: int, base_url: str) -> list[tuple[dict[str, str], str]]:
-    """Webhook forms and their signatures, made before the clock starts."""
-    validator = RequestValidator(AUTH_TOKEN)
-    built = []
-    for i in range(n):
-        sid = f"SM{i:032x}"
-        form = {
-            "SmsMessageSid": sid,
-            "NumMedia": "0",
-            "ProfileName": f"Customer {i}",
-            "MessageType": "text",
-            "SmsSid": sid,
-            "WaId": customer(i).lstrip("+"),
-            "SmsStatus": "received",
-            "Body": "5",
-            "To": SENDER,
-            "NumSegments": "1",
-            "MessageSid": sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": f"whatsapp:{customer(i)}",
-            "ApiVersion": "2010-04-01",
-        }
-        built.append((form, validator.compute_signature(base_url + PATH, form)))
-    return built
-
-
-async def fire(
-    base_url: str,
-    payloads: list[tuple[dict[str, str], str]],
-    concurrency: int,
-    *,
-    keepalive: bool = True,
-) -> tuple[float, list[float]]:
-    """POST every payload, `concurrency` at a time; wall time and per-request latencies.
-    Without `keepalive` each request opens its own connection, as Twilio's webhooks do."""
-    latencies: list[float] = []
-    slots = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(
-        max_connections=concurrency, max_keepalive_connections=concurrency if keepalive else 0
-    )
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-
-        async def one(form: dict[str, str], signature: str) -> None:
-            async with slots:
-                started = time.perf_counter()
-                response = await client.post(
-                    PATH, data=form, headers={"X-Twilio-Signature": signature}
+        if f.failures:
+            text += f" {dict(f.failures)}"
+        if self.handled_after is not None:
+            text += f"\n  {'':<26} all handled {self.handled_after:.1f} s after the first webhook"
+        if self.max_lag is not None:
+            text += f"; handling lag behind arrival: max {self.max_lag:.2f} s"
+        if self.problems is not None:
+            text += (
+                "\n  "
+                + " " * 26
+                + " checks: "
+                + (
+                    "ALL OK (events once, answers in place, one coupon each)"
+                    if not self.problems
+                    else "PROBLEMS: " + "; ".join(self.problems)
                 )
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200 or response.text != TWIML:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one(f, s) for f, s in payloads))
-        return time.perf_counter() - started, latencies
+            )
+        return text
 
 
-async def wait_ready(base_url: str, path: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
-        for _ in range(300):
-            try:
-                if (await client.get(path)).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{base_url} did not start")
-
-
-def wait_handled(database_url: str, n: int, since: float, limit: float = 300) -> float:
-    """Seconds from `since` until n inbound events are handled."""
-    engine = make_engine(database_url)
+async def measure(
+    kind: str,
+    database_url: str,
+    workdir: Path,
+    customers: int,
+    *,
+    processes: int = 1,
+    in_flight: int = 64,
+    rate: float | None = None,
+) -> Result:
+    """One server on a fresh database: prepare, fire the survey, measure, check."""
+    prepare(database_url, customers)
+    start = postlive_server if kind == "postlive" else minimal_server
+    server: Server = start(database_url, workdir, processes)
+    sampler = LagSampler(database_url) if kind == "postlive" else None
     try:
-        while time.perf_counter() - since < limit:
-            with session_scope(engine) as session:
-                done = session.exec(
-                    select(func.count())
-                    .select_from(InboundEvent)
-                    .where(InboundEvent.status == "handled")
-                ).one()
-            if done >= n:
-                return time.perf_counter() - since
-            time.sleep(0.05)
-        raise RuntimeError(f"only {done} of {n} webhooks handled after {limit}s")
+        await server.ready()
+        waves = survey_waves(server.url, customers)
+        webhooks = [w for wave in waves for w in wave]
+        stop = asyncio.Event()
+        sampling = asyncio.create_task(sampler.run(stop)) if sampler and rate else None
+        cpu_before = server.cpu()
+        started = time.perf_counter()
+        if rate:
+            fired = await open_loop(server.url, webhooks, rate)
+        else:
+            fired = await closed_loop(server.url, webhooks, in_flight)
+        handled_after = None
+        if sampler is not None:
+            await sampler.until_handled(len(webhooks))
+            handled_after = time.perf_counter() - started
+        cpu = server.cpu() - cpu_before
+        stop.set()
+        if sampling:
+            await sampling
     finally:
-        engine.dispose()
+        server.stop()
+        if sampler:
+            sampler.close()
+    name = f"{kind}{f' x{processes}' if processes > 1 else ''}"
+    result = Result(name, fired, cpu, handled_after)
+    if sampler is not None:
+        result.problems = check(database_url, customers, len(webhooks))
+        if rate:
+            result.max_lag = max(sampler.samples, default=0.0)
+    return result
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
-
-
-def describe(name: str, wall: float, latencies: list[float]) -> float:
-    rate = len(latencies) / wall
-    print(
-        f"{name:<28} {rate:8.0f} webhooks/s   p50 {percentile(latencies, 50) * 1000:6.1f} ms"
-        f"   p99 {percentile(latencies, 99) * 1000:6.1f} ms"
+def ratio(postlive: Result, minimal: Result) -> str:
+    return (
+        f"  ratio postlive / minimal: acked/s {postlive.rate / minimal.rate:.2f}; "
+        f"CPU per webhook {postlive.cpu_per_webhook_ms / minimal.cpu_per_webhook_ms:.1f}x"
     )
-    return rate
 
 
-def baseline_server(port: int) -> None:
-    """The baseline: a trivial Starlette endpoint that reads the form and acks."""
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
+async def run(args: argparse.Namespace, workdir: Path) -> None:
+    n, in_flight = args.customers, args.in_flight
+    print(f"{n} customers x {len(SURVEY)} answers = {n * len(SURVEY)} signed webhooks per server")
+    print(f"conditions at start: {conditions()}")
 
-    async def webhook(request: Request) -> Response:
-        await request.form()
-        return Response(TWIML, media_type="text/xml")
+    def sqlite(name: str) -> str:
+        return f"sqlite:///{workdir / name}.db"
 
-    async def health(_request: Request) -> Response:
-        return Response("ok")
+    if args.sqlite_closed:
+        print(f"\nSQLite, closed loop, {in_flight} in flight, one connection per webhook")
+        minimal = await measure("minimal", sqlite("m1"), workdir, n, in_flight=in_flight)
+        print(minimal.line())
+        postlive = await measure("postlive", sqlite("p1"), workdir, n, in_flight=in_flight)
+        print(postlive.line())
+        print(ratio(postlive, minimal))
 
-    web = Starlette(routes=[Route(PATH, webhook, methods=["POST"]), Route("/healthz", health)])
-    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    if args.postgres:
+        with throwaway_postgres() as admin:
+            for processes in args.postgres_processes:
+                print(
+                    f"\nPostgreSQL, closed loop, {in_flight} in flight, "
+                    f"{processes} server process{'es' if processes > 1 else ''}"
+                )
+                minimal = await measure(
+                    "minimal",
+                    fresh_database(admin),
+                    workdir,
+                    n,
+                    processes=processes,
+                    in_flight=in_flight,
+                )
+                print(minimal.line())
+                postlive = await measure(
+                    "postlive",
+                    fresh_database(admin),
+                    workdir,
+                    n,
+                    processes=processes,
+                    in_flight=in_flight,
+                )
+                print(postlive.line())
+                print(ratio(postlive, minimal))
 
-
-async def run(n: int, concurrency: int, workdir: Path, database_url: str | None) -> None:
-    database_url = database_url or f"sqlite:///{workdir / 'bench.db'}"
-    prepare(database_url, n)
-    port, base_port = free_port(), free_port()
-    postlive_url, baseline_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{base_port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PUBLIC_BASE_URL": postlive_url,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_WHATSAPP_FROM": SENDER,
-        "TWILIO_API_URL": "http://127.0.0.1:9",  # nothing is sent: no worker runs
-        "MEDIA_DIR": str(workdir / "media"),
-        "LOG_LEVEL": "WARNING",
-    }
-    postlive = Path(sys.executable).with_name("postlive")
-    command = [str(postlive), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
-    servers = [
-        subprocess.Popen(command, cwd=workdir, env=env),  # noqa: S603 - our own CLI
-        subprocess.Popen(  # noqa: S603 - this very file
-            [sys.executable, __file__, "--baseline-server", str(base_port)], cwd=workdir
-        ),
-    ]
-    try:
-        await wait_ready(postlive_url, "/healthz")
-        await wait_ready(baseline_url, "/healthz")
-        payloads = forms(n, postlive_url)
-        warm = forms(concurrency, baseline_url)
-        await fire(baseline_url, warm, concurrency)
-
-        base_wall, base_latencies = await fire(baseline_url, forms(n, baseline_url), concurrency)
-        started = time.perf_counter()
-        wall, latencies = await fire(postlive_url, payloads, concurrency)
-        handled = wait_handled(database_url, n, started)
-
-        database = make_engine(database_url).dialect.name
-        print(f"{n} signed webhooks, concurrency {concurrency}, {database}, one uvicorn each")
-        base_rate = describe("baseline (trivial Starlette)", base_wall, base_latencies)
-        rate = describe("postlive /webhooks/whatsapp", wall, latencies)
-        print(f"{'ratio postlive / baseline':<28} {rate / base_rate:8.2f}")
+    if args.open_loop:
+        total = int(args.rate * args.seconds)
+        open_customers = max(1, total // len(SURVEY))
         print(
-            f"{'handled (after the ack)':<28} {n / handled:8.0f} webhooks/s   "
-            f"all {n} handled {handled:.2f} s after the first was sent"
+            f"\nSQLite, open loop: {args.rate:.0f} webhooks/s offered for {args.seconds:.0f} s "
+            f"({open_customers} customers x {len(SURVEY)} answers), 15 s timeout"
         )
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
+        for kind in ("minimal", "postlive"):
+            result = await measure(
+                kind, sqlite(f"open-{kind}"), workdir, open_customers, rate=args.rate
+            )
+            print(result.line())
+    print(f"\nconditions at end: {conditions()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--webhooks", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--customers", type=int, default=1250)
+    parser.add_argument("--in-flight", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--no-postgres", dest="postgres", action="store_false")
+    parser.add_argument("--no-sqlite-closed-loop", dest="sqlite_closed", action="store_false")
     parser.add_argument(
-        "--database-url", help="an EMPTY database to use instead of a temporary SQLite file"
+        "--postgres-processes",
+        type=lambda text: [int(x) for x in text.split(",")],
+        default=[1, 2],
+        help="server processes to measure on PostgreSQL (default 1,2)",
     )
-    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-open-loop", dest="open_loop", action="store_false")
     args = parser.parse_args()
-    if args.baseline_server:
-        baseline_server(args.baseline_server)
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="postlive-wa-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix="postlive-inbound-bench-"))
     try:
-        asyncio.run(run(args.webhooks, args.concurrency, workdir, args.database_url))
+        asyncio.run(run(args, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

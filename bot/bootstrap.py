@@ -98,7 +98,7 @@ def build(
     else:
         # FLOWS_DIR first, then the shipped flows; broken files are reported and skipped.
         flows = FlowCatalog.discover(settings.flows_dir, find_path=flow_path_finder(engine))
-    intake = Intake(engine, flows, clock, shop=settings.shop_name)
+    intake = Intake(engine, flows, clock, shop=settings.shop_name, batch=settings.inbound_batch)
     dispatcher = Dispatcher(
         engine,
         flows,

@@ -453,6 +453,18 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Also run the scheduler and outbox worker.")
     ] = True,
+    inbound: Annotated[
+        bool,
+        typer.Option(
+            "--inbound/--no-inbound",
+            help="Handle inbound events here too (--no-inbound: acknowledge only, "
+            "`postlive worker` handles).",
+        ),
+    ] = True,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Web processes sharing the port (PostgreSQL only)."),
+    ] = 1,
     telegram_polling: Annotated[
         bool,
         typer.Option(
@@ -460,30 +472,60 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """The web app (webhooks, Slack, /healthz) and, unless --no-worker, the worker."""
+    """The web app (webhooks, Slack, /healthz) with its inbound handler and, unless
+    --no-worker, the worker. Webhooks are acknowledged once recorded; handling runs
+    apart, in every process (several share the load on PostgreSQL)."""
     import asyncio
+    import os
 
     import uvicorn
 
+    from bot.bootstrap import build
+    from bot.http_server import uvicorn_options
     from bot.logs import configure
+    from bot.settings import Settings
     from bot.web import create_app
 
-    application = _app()
-    configure(application.settings.log_format, application.settings.log_level)
-    web = create_app(application, run_worker=worker)
+    settings = Settings()
+    if workers > 1:
+        from sqlalchemy.engine import make_url
+
+        if make_url(settings.database_url).get_backend_name() == "sqlite":
+            raise typer.BadParameter(
+                "SQLite has one writer: run one process, or use PostgreSQL "
+                "(DATABASE_URL=postgresql+psycopg://...) for --workers above 1",
+                param_hint="--workers",
+            )
+        if telegram_polling:
+            raise typer.BadParameter("polling runs in one process", param_hint="--workers")
+        build(settings)  # migrate once, before the processes start
+        configure(settings.log_format, settings.log_level)
+        # Each process builds its own world (bot.web.serve_app); the scheduler runs in
+        # one of them at a time (leader lock), the outbox and inbound work is shared.
+        os.environ["POSTLIVE_SERVE_WORKER"] = "1" if worker else "0"
+        os.environ["POSTLIVE_SERVE_INBOUND"] = "1" if inbound else "0"
+        uvicorn.run(
+            "bot.web:serve_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **uvicorn_options(settings),
+        )
+        return
+    application = build(settings)
+    configure(settings.log_format, settings.log_level)
+    web = create_app(application, run_worker=worker, handle_inbound=inbound)
     if telegram_polling and application.serve_with_polling is not None:
         asyncio.run(application.serve_with_polling(application, web, host, port))
         return
-    # A webhook's handling runs after its ack on the same connection; uvicorn's 5 s
-    # keep-alive could close a reused connection during a burst. 30 s covers any backlog
-    # a platform would still wait for (Twilio gives up after 15 s).
-    uvicorn.run(web, host=host, port=port, log_config=None, timeout_keep_alive=30)
+    uvicorn.run(web, host=host, port=port, **uvicorn_options(settings))
 
 
 @app.command("worker")
 @clean_errors
 def worker_command() -> None:
-    """Scheduler and outbox worker only (for scaled-out deployments)."""
+    """Scheduler, outbox worker and inbound handler (for scaled-out deployments)."""
     import asyncio
 
     from bot.logs import configure
@@ -491,7 +533,20 @@ def worker_command() -> None:
 
     application = _app()
     configure(application.settings.log_format, application.settings.log_level)
-    asyncio.run(run_forever(application))
+
+    async def run() -> None:
+        from bot.handling import InboundHandler
+
+        application.adapter_routes(application)  # adapters register their follow-ups (media)
+        stop = asyncio.Event()
+        handler = asyncio.create_task(InboundHandler(application.intake).run(stop))
+        try:
+            await run_forever(application)
+        finally:
+            stop.set()
+            await handler
+
+    asyncio.run(run())
 
 
 @db_app.command("upgrade")

@@ -155,7 +155,8 @@ def _save_answer(
         "analyzed_at": None,
     }
     # One statement whether or not the answer exists (a re-answered question updates it).
-    statement = upsert_insert(session)(Answer).values(
+    # The table, not the entity: the ORM bulk path costs more than the statement itself.
+    statement = upsert_insert(session)(Answer.__table__).values(
         conversation_id=conversation.id,
         question_id=effect.question_id,
         question_type=effect.question_type,

@@ -1,27 +1,41 @@
-"""Inbound messages: record once, then hand to the engine.
+"""Inbound events: recorded once by the webhook, handled apart, in batches, in order.
 
-Recording and handling are two transactions on purpose: the webhook is acknowledged as
-soon as the event is durably stored, and a handling failure (a bug, a lost database
-connection) leaves the event `received` so `retry_pending` can handle it later; nothing
-a customer said is lost, and nothing is handled twice (the event row is claimed).
+Recording is the webhook's whole acknowledgement: one INSERT ... ON CONFLICT DO NOTHING
+(the platform's own id is the dedup key), so a burst of answers is acknowledged at the
+speed of that insert, whatever handling costs. Handling (`handle_batch`) runs in the
+handler loop of every `serve` and `worker` process (bot.handling): it claims the oldest
+claimable events (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so processes share the load;
+SQLite has one writer), handles them in one transaction with a savepoint each, and marks
+them handled with one UPDATE.
+
+Per-contact order: an event is claimable only when no older event of the same contact
+is still unhandled. A newer answer therefore never overtakes an older one, in one
+process, across processes, or after a crash (an unfinished batch rolls back and its
+events are simply the oldest again at the next start). A failing event is retried with
+backoff and blocks its contact's later events until it is handled or given up on
+(`MAX_ATTEMPTS`), so nothing a customer said is lost or reordered.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import asdict, replace
-from datetime import datetime
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, inspect, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import Engine, Table, and_, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
 
 from bot import engine as conversation_engine
-from bot import erasure_request
+from bot import erasure_request, receipts
 from bot.answers import is_stop
-from bot.clock import Clock
+from bot.clock import Clock, utc
 from bot.db import session_scope
 from bot.effects import apply_step, convo_of, opt_out, send_to_contact
 from bot.engine import Send
@@ -34,6 +48,31 @@ from bot.phrases import phrase
 
 log = logging.getLogger(__name__)
 
+EVENTS: Table = InboundEvent.__table__  # type: ignore[attr-defined]
+#: Kinds the engine handles; "status" is a delivery receipt (bot.receipts).
+MESSAGE_KINDS = ("message", "callback_query")
+STATUS_KIND = "status"
+#: A failing event is tried this many times (with backoff), then given up as "failed".
+MAX_ATTEMPTS = 5
+#: A receipt can overtake our record of the send (the provider answers the REST call,
+#: then posts "failed" before the outbox row has its id): look again this much later.
+UNKNOWN_RECEIPT_RETRY = (0.2, 1.0, 3.0)
+
+#: What a channel does after one of its messages was handled (keep photos and voice
+#: notes); runs outside the transaction, never blocks handling.
+FollowUp = Callable[[Inbound], Awaitable[None]]
+
+
+@dataclass
+class HandledBatch:
+    claimed: int = 0
+    #: More may be claimable right now (the batch was full or ran out of time).
+    more: bool = False
+    handled: int = 0
+    failed: int = 0
+    #: Handled messages whose channel asked for a follow-up (media to keep).
+    follow_ups: list[Inbound] = field(default_factory=list)
+
 
 class Intake:
     def __init__(
@@ -43,78 +82,285 @@ class Intake:
         clock: Clock,
         shop: str = "our shop",
         default_locale: str = "en",
+        batch: int = 200,
+        budget: float | None = None,
     ) -> None:
         self.engine = engine
         self.flows = flows
         self.clock = clock
         self.shop = shop
         self.default_locale = default_locale
+        self.batch = batch
+        # SQLite has one writer: while a batch's transaction is open, every webhook's
+        # insert waits for it. A batch there ends after `budget` seconds of handling, so
+        # an acknowledgement never waits longer; PostgreSQL's row locks block no insert.
+        if budget is None:
+            budget = 0.04 if engine.dialect.name == "sqlite" else 2.0
+        self.budget = budget
+        #: Events claimed per batch: what the budget allowed last time, times two, so a
+        #: busy machine does not read (and lock) 200 contacts to handle 3 of them.
+        self._claim_size = batch
+        self.follow_ups: dict[str, FollowUp] = {}
+        #: Called (from any thread) after an event is recorded: wakes the handler loop.
+        self.wakers: list[Callable[[], None]] = []
+        self._insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._skip_locked = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()  # one batch at a time per process
+        #: What `_prefetch` read for the batch under way (each entry used once).
+        self._contacts: dict[tuple[str, str], Contact] = {}
+        self._conversations: dict[int, list[Conversation]] = {}
+        self._campaign_flows: dict[int, str] = {}
+
+    # -- acknowledging ----------------------------------------------------------------
 
     def receive(self, inbound: Inbound) -> bool:
-        """Record and handle; False when this event was seen before."""
+        """Record, then handle everything pending (CLI chat, demo, tests); False when
+        this event was seen before."""
         event_id = self.record(inbound)
         if event_id is None:
             return False
-        self.handle(event_id)
+        while self.handle_batch().claimed:
+            pass
         return True
 
     def record(self, inbound: Inbound, kind: str = "message") -> int | None:
         """Store the event once; returns its id, or None for a duplicate delivery."""
-        now = self.clock.now()
         inbound = _without_nul(inbound)
-        try:
-            with session_scope(self.engine) as session:
-                event = InboundEvent(
-                    channel=inbound.channel,
-                    external_id=inbound.external_id,
-                    address=inbound.address,
-                    kind=kind,
-                    payload=_payload(inbound),
-                    received_at=now,
-                )
-                session.add(event)
-                session.flush()
-                return event.id
-        except IntegrityError:
-            return None
+        return self.record_event(
+            inbound.channel, inbound.external_id, inbound.address, kind, _payload(inbound)
+        )
 
-    def handle(self, event_id: int) -> None:
-        try:
-            with session_scope(self.engine) as session:
-                event = session.get(InboundEvent, event_id, with_for_update=True)
-                if event is None or event.status == "handled":
-                    return
-                self._handle(session, _inbound(event))
-                if inspect(event).deleted or inspect(event).detached:
-                    return  # the customer asked to be forgotten: the event is gone too
-                event.status = "handled"
-                event.handled_at = self.clock.now()
-                event.attempts += 1
-        except Exception as exc:
-            log.exception("inbound event %s could not be handled", event_id)
-            with session_scope(self.engine) as session:
-                session.execute(
-                    update(InboundEvent)
-                    .where(InboundEvent.id == event_id)
-                    .values(attempts=InboundEvent.attempts + 1, error=repr(exc)[:2000])
-                )
+    def record_receipt(self, receipt: receipts.Receipt, extra: Mapping[str, str]) -> int | None:
+        """Store a delivery status callback once (per message id and status)."""
+        payload = {**asdict(receipt), "extra": dict(extra)}
+        external_id = f"{receipt.provider_id}:{receipt.status}"[:128]
+        return self.record_event(receipt.channel, external_id, None, STATUS_KIND, payload)
 
-    def retry_pending(self, older_than: datetime, limit: int = 100) -> int:
-        """Handle events a crash or an error left behind."""
+    def record_event(
+        self,
+        channel: str,
+        external_id: str,
+        address: str | None,
+        kind: str,
+        payload: dict[str, Any],
+    ) -> int | None:
+        """The acknowledgement's one statement: INSERT ... ON CONFLICT DO NOTHING."""
+        statement = (
+            self._insert(EVENTS)
+            .values(
+                channel=channel,
+                external_id=external_id,
+                address=address,
+                kind=kind,
+                payload=payload,
+                status="received",
+                attempts=0,
+                received_at=self.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(EVENTS.c.id)
+        )
+        with self.engine.begin() as conn:
+            event_id = conn.execute(statement).scalar()
+        if event_id is not None:
+            for wake in self.wakers:
+                wake()
+        return event_id
+
+    # -- handling -----------------------------------------------------------------------
+
+    def handle_batch(self, limit: int | None = None) -> HandledBatch:
+        """Claim up to `limit` claimable events, oldest first, and handle them in one
+        transaction. The contacts and conversations of the batch are read with one query
+        each. Should an event fail, the batch is rolled back and done again with a
+        savepoint per event, so one bad event does not hold back the others."""
+        with self._lock:
+            try:
+                return self._batch(limit, savepoints=False)
+            except Exception:  # noqa: BLE001 - redone event by event below
+                log.warning("a batch of inbound events failed; handling them one by one")
+            return self._batch(limit, savepoints=True)
+
+    def _batch(self, limit: int | None, *, savepoints: bool) -> HandledBatch:
+        result = HandledBatch()
         with session_scope(self.engine) as session:
-            ids = session.exec(
-                select(InboundEvent.id)
-                .where(
-                    InboundEvent.status == "received",
-                    InboundEvent.received_at < older_than,  # type: ignore[operator]
-                    InboundEvent.attempts < 5,
+            now = self.clock.now()
+            size = min(limit or self.batch, self._claim_size)
+            rows = session.execute(self._claimable(now, size)).all()
+            result.more = len(rows) == size
+            self._prefetch(session, rows)
+            deadline = time.monotonic() + self.budget
+            done: list[int] = []
+            for event_id, kind, payload, attempts in rows:
+                if result.claimed and time.monotonic() > deadline:
+                    result.more = True  # the rest stay received, first in line next time
+                    self._claim_size = max(4, 2 * result.claimed)
+                    break
+                result.claimed += 1
+                if not savepoints:
+                    finished = self._handle_event(session, kind, payload, attempts, now)
+                else:
+                    try:
+                        with session.begin_nested():
+                            finished = self._handle_event(session, kind, payload, attempts, now)
+                    except Exception as exc:  # noqa: BLE001 - recorded on the event, retried
+                        log.exception("inbound event %s could not be handled", event_id)
+                        self._failed(session, event_id, attempts, repr(exc), now)
+                        result.failed += 1
+                        continue
+                if finished is None:
+                    self._later(session, event_id, attempts, now)
+                    continue
+                done.append(event_id)
+                if finished is not True and finished.channel in self.follow_ups:
+                    result.follow_ups.append(finished)
+            if done:
+                session.execute(
+                    update(EVENTS)
+                    .where(EVENTS.c.id.in_(done))
+                    .values(status="handled", handled_at=now, attempts=EVENTS.c.attempts + 1)
                 )
-                .order_by(InboundEvent.id)
-                .limit(limit)
-            ).all()
-        for event_id in ids:
-            self.handle(event_id)  # type: ignore[arg-type]
-        return len(ids)
+            result.handled = len(done)
+            if result.claimed == len(rows):
+                self._claim_size = min(self.batch, 2 * self._claim_size)
+            self._contacts, self._conversations = {}, {}
+        return result
+
+    def _prefetch(self, session: Session, rows: Sequence[Any]) -> None:
+        """The batch's contacts and their conversations, two queries for the batch
+        instead of two per event (each contact has one event per batch)."""
+        self._contacts, self._conversations = {}, {}
+        by_channel: dict[str, set[str]] = {}
+        for _id, kind, payload, _attempts in rows:
+            if kind in MESSAGE_KINDS and payload.get("address"):
+                by_channel.setdefault(payload["channel"], set()).add(payload["address"])
+        if not by_channel:
+            return
+        contacts = session.exec(
+            orm_select(Contact)
+            .where(
+                or_(
+                    *(
+                        and_(Contact.channel == channel, col(Contact.address).in_(addresses))
+                        for channel, addresses in by_channel.items()
+                    )
+                )
+            )
+            .with_for_update()
+        ).all()
+        self._contacts = {(c.channel, c.address): c for c in contacts}
+        ids = [c.id for c in contacts]
+        self._conversations = {i: [] for i in ids if i is not None}
+        if not ids:
+            return
+        conversations = session.exec(
+            orm_select(Conversation)
+            .where(
+                col(Conversation.contact_id).in_(ids),
+                col(Conversation.state).in_(
+                    [
+                        ConversationState.ACTIVE,
+                        ConversationState.COMPLETED,
+                        ConversationState.EXPIRED,
+                    ]
+                ),
+            )
+            .order_by(col(Conversation.id).desc())
+            .with_for_update()
+        ).all()
+        for conversation in conversations:
+            self._conversations[conversation.contact_id].append(conversation)
+
+    def retry_pending(self, older_than: datetime | None = None, limit: int = 100) -> int:
+        """Handle what is pending (kept for the scheduler; the handler loop does this
+        continuously). `older_than` is no longer needed: order rules what may run."""
+        return self.handle_batch(limit).claimed
+
+    def lag(self) -> tuple[int, float]:
+        """Events waiting to be handled, and how long the oldest has waited (seconds)."""
+        with self.engine.connect() as conn:
+            oldest = conn.execute(
+                select(func.min(EVENTS.c.received_at)).where(EVENTS.c.status == "received")
+            ).scalar()
+            if oldest is None:
+                return 0, 0.0
+            waiting = conn.execute(
+                select(func.count()).where(EVENTS.c.status == "received")
+            ).scalar_one()
+        return waiting, max(0.0, (self.clock.now() - utc(oldest)).total_seconds())
+
+    def _claimable(self, now: datetime, limit: int) -> Any:
+        older = EVENTS.alias("older")
+        query = (
+            select(EVENTS.c.id, EVENTS.c.kind, EVENTS.c.payload, EVENTS.c.attempts)
+            .where(
+                EVENTS.c.status == "received",
+                or_(EVENTS.c.not_before.is_(None), EVENTS.c.not_before <= now),
+                ~exists().where(
+                    and_(
+                        older.c.channel == EVENTS.c.channel,
+                        older.c.address == EVENTS.c.address,
+                        older.c.status == "received",
+                        older.c.id < EVENTS.c.id,
+                    )
+                ),
+            )
+            # Arrival order, along the (status, received_at) index: the scan stops at
+            # `limit` instead of sorting every pending event on each batch. (A contact's
+            # own order is the NOT EXISTS above, by id.)
+            .order_by(EVENTS.c.received_at, EVENTS.c.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            query = query.with_for_update(skip_locked=True, of=EVENTS)
+        return query
+
+    def _handle_event(
+        self, session: Session, kind: str, payload: dict[str, Any], attempts: int, now: datetime
+    ) -> Inbound | bool | None:
+        """The handled message (for follow-ups), True when handled otherwise, None to
+        look again later."""
+        if kind == STATUS_KIND:
+            receipt = receipts.from_payload(payload)
+            key = (payload.get("extra") or {}).get("outbox")
+            if key:
+                # The callback names the row it was sent for: a row whose worker died
+                # before recording the provider id takes it now and is never resent.
+                receipts.claim_orphan_in(session, receipt.channel, key, receipt.provider_id)
+            outcome = receipts.apply(session, receipt, now)
+            if outcome is receipts.Outcome.UNKNOWN:
+                if attempts < len(UNKNOWN_RECEIPT_RETRY):
+                    return None
+                log.info("status %s for unknown message %s", receipt.status, receipt.provider_id)
+            return True
+        inbound = _inbound(payload)
+        self._handle(session, inbound)
+        return inbound if inbound.media else True
+
+    def _later(self, session: Session, event_id: int, attempts: int, now: datetime) -> None:
+        delay = UNKNOWN_RECEIPT_RETRY[min(attempts, len(UNKNOWN_RECEIPT_RETRY) - 1)]
+        session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.id == event_id)
+            .values(attempts=attempts + 1, not_before=now + timedelta(seconds=delay))
+        )
+
+    def _failed(
+        self, session: Session, event_id: int, attempts: int, error: str, now: datetime
+    ) -> None:
+        given_up = attempts + 1 >= MAX_ATTEMPTS
+        if given_up:
+            log.error("inbound event %s given up after %s attempts", event_id, attempts + 1)
+        session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.id == event_id)
+            .values(
+                attempts=attempts + 1,
+                error=error[:2000],
+                status="failed" if given_up else "received",
+                not_before=now + timedelta(seconds=2 ** (attempts + 1)),
+            )
+        )
 
     # -- inside the transaction -----------------------------------------------------
 
@@ -135,8 +381,7 @@ class Intake:
         if conversation is None:
             self._without_conversation(session, contact, inbound, now)
             return
-        campaign = session.get(Campaign, conversation.campaign_id)
-        flow = self.flows.get(campaign.flow_id) if campaign else None
+        flow = self._flow_of(session, conversation.campaign_id)
         if flow is None:
             log.error("conversation %s uses unknown flow", conversation.id)
             self._without_conversation(session, contact, inbound, now)
@@ -144,12 +389,24 @@ class Intake:
         result = conversation_engine.step(flow, convo_of(conversation), inbound, shop=self.shop)
         apply_step(session, flow, conversation, contact, result, now, in_reply=True)
 
+    def _flow_of(self, session: Session, campaign_id: int) -> Flow | None:
+        """A campaign's flow; a campaign never changes its flow, so this is cached."""
+        flow_id = self._campaign_flows.get(campaign_id)
+        if flow_id is None:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is None:
+                return None
+            flow_id = self._campaign_flows[campaign_id] = campaign.flow_id
+        return self.flows.get(flow_id)
+
     def _contact(self, session: Session, inbound: Inbound, now: datetime) -> Contact:
-        contact = session.exec(
-            select(Contact)
-            .where(Contact.channel == inbound.channel, Contact.address == inbound.address)
-            .with_for_update()
-        ).first()
+        contact = self._contacts.pop((inbound.channel, inbound.address), None)
+        if contact is None:
+            contact = session.exec(
+                orm_select(Contact)
+                .where(Contact.channel == inbound.channel, Contact.address == inbound.address)
+                .with_for_update()
+            ).first()
         if contact is None:
             contact = Contact(
                 channel=inbound.channel,
@@ -163,26 +420,32 @@ class Intake:
             contact.name = inbound.profile_name[:200]
         contact.last_inbound_at = now
         session.add(contact)
-        session.flush()
+        if contact.id is None:
+            session.flush()
         return contact
 
     def _current_conversation(self, session: Session, contact: Contact) -> Conversation | None:
         """The open conversation if any, else the most recent one that reached them."""
-        rows = session.exec(
-            select(Conversation)
-            .where(
-                Conversation.contact_id == contact.id,
-                Conversation.state.in_(
-                    [
-                        ConversationState.ACTIVE,
-                        ConversationState.COMPLETED,  # type: ignore[attr-defined]
-                        ConversationState.EXPIRED,
-                    ]
-                ),
-            )
-            .order_by(Conversation.id.desc())  # type: ignore[union-attr]
-            .with_for_update()
-        ).all()
+        prefetched = self._conversations.pop(contact.id, None)  # type: ignore[arg-type]
+        rows = (
+            prefetched
+            if prefetched is not None
+            else session.exec(
+                orm_select(Conversation)
+                .where(
+                    Conversation.contact_id == contact.id,
+                    Conversation.state.in_(
+                        [
+                            ConversationState.ACTIVE,
+                            ConversationState.COMPLETED,  # type: ignore[attr-defined]
+                            ConversationState.EXPIRED,
+                        ]
+                    ),
+                )
+                .order_by(Conversation.id.desc())  # type: ignore[union-attr]
+                .with_for_update()
+            ).all()
+        )
         active = [c for c in rows if c.state == ConversationState.ACTIVE]
         return (active or rows or [None])[0]
 
@@ -234,8 +497,8 @@ def _payload(inbound: Inbound) -> dict[str, Any]:
     return data
 
 
-def _inbound(event: InboundEvent) -> Inbound:
-    p = dict(event.payload)
+def _inbound(payload: Mapping[str, Any]) -> Inbound:
+    p = dict(payload)
     p["channel"] = Channel(p["channel"])
     p["media"] = tuple(Media(**m) for m in p.get("media", []))
     p["received_at"] = datetime.fromisoformat(p["received_at"]) if p.get("received_at") else None

@@ -1,8 +1,10 @@
 """Prometheus metrics.
 
-Queue depth, message statuses and analysis tokens are read from the database at scrape
-time, so every replica reports the same truth however many workers share the outbox;
-request counts and latencies are per process, as Prometheus expects.
+Queue depth, message statuses and analysis tokens are read from the database, so every
+replica reports the same truth however many workers share the outbox; they are computed
+on a schedule (`Metrics.refresh`, every METRICS_REFRESH_SECONDS), never per scrape, so
+scrapers cannot put load on the database whatever their number. Request counts,
+latencies and the inbound handler's lag are per process, as Prometheus expects.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
@@ -23,11 +25,22 @@ from bot.models import Campaign, InboundEvent, Outbox, OutboxStatus
 
 
 class DatabaseCollector(Collector):
+    """Yields the figures of the last `refresh`, computed on a schedule."""
+
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self._last: list[GaugeMetricFamily] = []
+        self.refreshed = False
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._last
+
+    def refresh(self) -> None:
+        self._last = list(self._compute())
+        self.refreshed = True
+
+    def _compute(self) -> Iterator[GaugeMetricFamily]:
         outbound = GaugeMetricFamily(
             "postlive_outbox_messages",
             "Outbox rows by channel and status",
@@ -92,7 +105,18 @@ def _age(now: datetime, oldest: datetime | None) -> float:
 class Metrics:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(DatabaseCollector(engine, clock))
+        self.database = DatabaseCollector(engine, clock)
+        self.registry.register(self.database)
+        self.inbound_lag = Gauge(
+            "postlive_inbound_lag_seconds",
+            "How long the oldest unhandled inbound event has waited (this process's view)",
+            registry=self.registry,
+        )
+        self.inbound_pending = Gauge(
+            "postlive_inbound_pending",
+            "Inbound events waiting to be handled",
+            registry=self.registry,
+        )
         self.requests = Counter(
             "postlive_http_requests", "HTTP requests", ["path", "status"], registry=self.registry
         )
@@ -103,6 +127,10 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+
+    def refresh(self) -> None:
+        """Recompute the database figures (the web app does it on a schedule)."""
+        self.database.refresh()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

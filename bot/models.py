@@ -263,6 +263,8 @@ class InboundEvent(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
         Index("ix_inbound_pending", "status", "received_at"),
+        # The ordering rule asks "does this contact have an older unhandled event?"
+        Index("ix_inbound_contact", "channel", "address", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -276,6 +278,8 @@ class InboundEvent(SQLModel, table=True):
     attempts: int = 0
     received_at: datetime | None = _ts()
     handled_at: datetime | None = _ts()
+    #: A failed or too-early event is not claimed again before this time.
+    not_before: datetime | None = _ts()
 
 
 class Theme(SQLModel, table=True):

@@ -19,15 +19,17 @@ seen does not become failed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot import outbox
-from bot.db import session_scope
+from bot.db import affected, session_scope
 from bot.effects import opt_out
 from bot.models import Contact, Conversation, ConversationState, Outbox, OutboxStatus
 
@@ -67,6 +69,9 @@ class Receipt:
     #: The provider's own error code ("63016"), kept for the team.
     error_code: str | None = None
     detail: str = ""
+    #: What else the callback carried that may identify the message (the query string
+    #: of the callback URL, for one), kept as strings.
+    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -87,12 +92,31 @@ def record(engine: Engine, receipt: Receipt, now: datetime) -> Outcome:
         return apply(session, receipt, now)
 
 
-def apply(session: Session, receipt: Receipt, now: datetime) -> Outcome:
-    row = session.exec(
+def from_payload(payload: Mapping[str, Any]) -> Receipt:
+    """The receipt a status event stored (`Intake.record_receipt`)."""
+    reason = payload.get("reason")
+    return Receipt(
+        channel=payload["channel"],
+        provider_id=payload["provider_id"],
+        status=Status(payload["status"]),
+        reason=Reason(reason) if reason else None,
+        error_code=payload.get("error_code"),
+        detail=payload.get("detail") or "",
+        extra=dict(payload.get("extra") or {}),
+    )
+
+
+def find_row(session: Session, receipt: Receipt) -> Outbox | None:
+    """The outbox row a receipt is about (locked), or None when none is known (yet)."""
+    return session.exec(
         select(Outbox)
         .where(Outbox.channel == receipt.channel, Outbox.provider_id == receipt.provider_id)
         .with_for_update()
     ).first()
+
+
+def apply(session: Session, receipt: Receipt, now: datetime) -> Outcome:
+    row = find_row(session, receipt)
     if row is None:
         return Outcome.UNKNOWN
     if receipt.failed:
@@ -186,17 +210,22 @@ def claim_orphan(engine: Engine, channel: str, key: str, provider_id: str) -> bo
     id (its worker died between the provider's acceptance and our commit) takes the id
     now, so it is recorded as sent when reclaimed and never sent twice. True if claimed."""
     with session_scope(engine) as session:
-        result = session.execute(
-            update(Outbox)
-            .where(
-                col(Outbox.idempotency_key) == key,
-                Outbox.channel == channel,
-                Outbox.status == OutboxStatus.SENDING,
-                col(Outbox.provider_id).is_(None),
-            )
-            .values(provider_id=provider_id)
+        return claim_orphan_in(session, channel, key, provider_id)
+
+
+def claim_orphan_in(session: Session, channel: str, key: str, provider_id: str) -> bool:
+    """`claim_orphan` inside the caller's transaction (the inbound handler's batch)."""
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.idempotency_key) == key,
+            Outbox.channel == channel,
+            Outbox.status == OutboxStatus.SENDING,
+            col(Outbox.provider_id).is_(None),
         )
-        return bool(result.rowcount)
+        .values(provider_id=provider_id)
+    )
+    return bool(affected(result))
 
 
 def refused(

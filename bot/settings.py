@@ -118,6 +118,20 @@ class Settings(BaseSettings):
             return [part.strip() for part in parts if part.strip()]
         return value
 
+    # -- inbound at scale and HTTP edges (docs/scaling.md) ------------------------------
+    #: Inbound events one handler claims and handles per transaction.
+    inbound_batch: Annotated[int, Field(ge=1, le=5000)] = 200
+    #: Bearer token `/metrics` requires; unset, `/metrics` answers 404 (not exposed).
+    metrics_token: SecretStr | None = None
+    #: Seconds between two computations of the database figures `/metrics` shows.
+    metrics_refresh_seconds: Annotated[float, Field(gt=0)] = 15.0
+    #: A request body not received whole within this many seconds gets 408.
+    http_body_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    #: Connections and requests one `serve` process holds at once; beyond, 503.
+    http_max_connections: Annotated[int, Field(ge=1)] = 1000
+    #: Idle keep-alive connections are closed after this many seconds.
+    http_keepalive_seconds: Annotated[float, Field(gt=0)] = 5.0
+
     @field_validator("slack_admin_users", "slack_agent_users", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:

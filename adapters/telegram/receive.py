@@ -1,20 +1,21 @@
 """One path for every Update, whether it came by webhook or by polling.
 
-`accept` parses and records (the webhook acknowledges only after it returns); `follow_up`
-does the rest: the engine's handling (bot.intake), keeping photos and voice notes, and
-what Telegram's UI needs, the answer to a button tap and the keyboard marked with the
-chosen answer.
+`accept` parses and records (the webhook acknowledges only after it returns); the
+engine's handling runs apart, in the handler loop (bot.handling), which keeps photos and
+voice notes after it (`register_follow_up`). `follow_up` does what Telegram's UI needs at
+once, without waiting on that handling: the answer to a button tap and the keyboard
+marked with the chosen answer.
 
 A membership change (the customer blocked the bot, or came back) is not a message for
 the engine: its record and its effect on the contact are one transaction, stored as
-handled, so `Intake.retry_pending` never mistakes it for something the customer said.
+handled, so the handler loop never mistakes it for something the customer said.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,7 @@ from adapters.telegram.updates import (
 from bot.bootstrap import App
 from bot.db import session_scope
 from bot.locales import normalize_tag
-from bot.messages import Channel
+from bot.messages import Channel, Inbound
 from bot.models import Contact, InboundEvent
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,8 @@ async def accept(app: App, data: object) -> Accepted:
 
 
 async def follow_up(app: App, bot: Bot, accepted: Accepted) -> None:
-    """Handle a recorded update; never raises. What fails here is logged: the event is
-    recorded, so `Intake.retry_pending` still hands it to the engine later."""
+    """Telegram's UI side of a recorded update; never raises. The engine's handling is
+    the handler loop's (the event is recorded), so nothing here can lose an answer."""
     if accepted.duplicate:
         return
     try:
@@ -80,10 +81,6 @@ async def _follow_up(app: App, bot: Bot, accepted: Accepted) -> None:
     if isinstance(update, CallbackUpdate):
         # First: until it is answered, the customer's app shows a spinner on the button.
         await _quietly(bot, bot.answer_callback_query(update.callback_id), "answerCallbackQuery")
-    if accepted.event_id is not None:
-        await asyncio.to_thread(app.intake.handle, accepted.event_id)
-    if isinstance(update, MessageUpdate) and update.inbound.media:
-        await keep_media(app, bot, update.inbound)
     if (
         isinstance(update, CallbackUpdate)
         and update.inbound is not None
@@ -107,6 +104,16 @@ async def process(app: App, bot: Bot, data: object) -> Accepted:
     accepted = await accept(app, data)
     await follow_up(app, bot, accepted)
     return accepted
+
+
+def register_follow_up(app: App, bot: Callable[[], Bot]) -> None:
+    """After the handler loop handled a Telegram message: keep its photos and voice notes."""
+
+    async def keep(inbound: Inbound) -> None:
+        if inbound.media:
+            await keep_media(app, bot(), inbound)
+
+    app.intake.follow_ups[Channel.TELEGRAM] = keep
 
 
 def record_membership(app: App, update: MembershipUpdate) -> bool:

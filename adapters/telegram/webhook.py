@@ -3,8 +3,9 @@
 Telegram proves a call is its own only by echoing the secret we gave `setWebhook` in
 `X-Telegram-Bot-Api-Secret-Token`; without a configured secret nothing can be trusted,
 so every call is refused. The update is recorded before the 200 (Telegram redelivers
-until it gets one, and we dedupe by update_id); engine work and the Telegram UI calls
-run after the response, so Telegram never waits on them.
+until it gets one, and we dedupe by update_id) and that insert is the whole
+acknowledgement: the engine's handling runs in the handler loop (bot.handling), the
+Telegram UI calls after the response, so Telegram never waits on either.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from adapters.telegram.client import LoopBot
-from adapters.telegram.receive import accept, follow_up
+from adapters.telegram.receive import accept, follow_up, register_follow_up
 from adapters.telegram.updates import MalformedUpdate
 from bot.bootstrap import App
 
@@ -34,6 +35,7 @@ class TelegramWebhook:
         self.bot = bot
         secret = app.settings.telegram_webhook_secret
         self._secret = secret.get_secret_value().encode() if secret else b""
+        register_follow_up(app, bot.get)
 
     def authentic(self, header: str | None) -> bool:
         if not self._secret or header is None:

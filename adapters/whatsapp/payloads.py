@@ -22,7 +22,10 @@ MAX_FIELDS = 200
 #: WhatsApp allows up to 10 media per message.
 MAX_MEDIA = 10
 _E164 = re.compile(r"\+[1-9][0-9]{5,16}")
-_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+#: A Twilio message id: SM (text) or MM (media) and 32 lowercase hex digits, nothing more.
+#: Strict on purpose: a captured signed form whose next field was folded into the id
+#: ("SM...1NumMedia0") would otherwise pass dedup as a new message.
+_MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 #: Raw platform fields kept beside the neutral message (Inbound.extras).
 EXTRAS = (
     "WaId",
@@ -83,13 +86,21 @@ def _clean(text: str | None) -> str | None:
 
 
 def _sid(form: dict[str, str], *names: str) -> str:
+    """The message id, from the first of `names` Twilio sent; every one of them that is
+    present must be a well-formed message id and all must agree."""
+    found: str | None = None
     for name in names:
-        value = form.get(name, "").strip()
-        if value:
-            if not _SID.fullmatch(value):
-                raise BadPayload(f"{name} is not a Twilio id")
-            return value
-    raise BadPayload(f"{names[0]} missing")
+        if name not in form:
+            continue
+        value = form[name]
+        if not _MESSAGE_SID.fullmatch(value):
+            raise BadPayload(f"{name} is not a Twilio message id (SM or MM + 32 hex digits)")
+        if found is not None and value != found:
+            raise BadPayload(f"{name} differs from {names[0]}")
+        found = found or value
+    if found is None:
+        raise BadPayload(f"{names[0]} missing")
+    return found
 
 
 def whatsapp_number(value: str | None, field: str = "From") -> str:
@@ -106,7 +117,7 @@ def whatsapp_number(value: str | None, field: str = "From") -> str:
 
 
 def inbound_message(form: dict[str, str]) -> Inbound:
-    sid = _sid(form, "MessageSid", "SmsMessageSid")
+    sid = _sid(form, "MessageSid", "SmsMessageSid", "SmsSid")
     address = whatsapp_number(form.get("From"))
     try:
         count = int(form.get("NumMedia") or "0")
@@ -139,7 +150,7 @@ def inbound_message(form: dict[str, str]) -> Inbound:
 def status_receipt(form: dict[str, str]) -> Receipt | None:
     """The receipt in a status callback; None for statuses we do not track (queued,
     accepted, sending, scheduled...)."""
-    sid = _sid(form, "MessageSid", "SmsSid")
+    sid = _sid(form, "MessageSid", "SmsMessageSid", "SmsSid")
     raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
     if not raw:
         raise BadPayload("MessageStatus missing")

@@ -3,21 +3,21 @@ statuses. Both check `X-Twilio-Signature` against PUBLIC_BASE_URL + the path, be
 Twilio signs the public URL it called, not the one we see behind a TLS-terminating
 proxy; an unsigned or forged request gets 403 and nothing is stored.
 
-An incoming message is recorded once (its MessageSid is the dedup key), acknowledged at
-once with an empty TwiML document, and handled after the response: the engine's replies
-leave through the outbox and the REST API, never in TwiML, so a slow step never makes
-Twilio time out and retry.
+Acknowledging is one durable insert and nothing else: an incoming message is recorded
+once (its MessageSid is the dedup key) and answered with an empty TwiML document; a
+status callback is recorded once per message and status. Both are handled apart, by the
+handler loop (bot.handling), in per-customer order; the engine's replies leave through
+the outbox and the REST API, never in TwiML, so however far handling lags, Twilio never
+waits on it, never times out and never retries.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -46,13 +46,10 @@ OFF = (
     "WhatsApp channel is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
     "TWILIO_WHATSAPP_FROM to turn it on"
 )
-#: A status can overtake our own record of the send (Twilio answers the REST call, then
-#: posts "failed" before the outbox row has its MessageSid): look again this much later.
-UNKNOWN_RECEIPT_RETRY = (0.1, 0.5, 1.5)
 
 
-def twiml(background: BackgroundTask | None = None) -> Response:
-    return Response(EMPTY_TWIML, media_type="text/xml", background=background)
+def twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="text/xml")
 
 
 class WhatsAppWebhooks:
@@ -64,6 +61,8 @@ class WhatsAppWebhooks:
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
         self.validator = RequestValidator(token)
         self.media = MediaFetcher(settings) if self.enabled else None
+        if self.media is not None:
+            app.intake.follow_ups[Channel.WHATSAPP] = self._keep_media
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -82,14 +81,12 @@ class WhatsAppWebhooks:
         except BadPayload as exc:
             return PlainTextResponse(exc.reason, status_code=400)
         try:
-            event_id = await run_in_threadpool(self.app.intake.record, message)
+            await run_in_threadpool(self.app.intake.record, message)
         except SQLAlchemyError:
             log.exception("could not record WhatsApp message")
             # Not acknowledged, so Twilio's debugger shows it; nothing half-stored.
             return PlainTextResponse("database unavailable", status_code=503)
-        if event_id is None:
-            return twiml()  # a duplicate delivery: acknowledged, ignored
-        return twiml(BackgroundTask(self._handle, event_id, message))
+        return twiml()  # recorded, or a duplicate delivery: acknowledged either way
 
     async def status(self, request: Request) -> Response:
         form = await self._verified(request, STATUS_PATH)
@@ -100,9 +97,11 @@ class WhatsAppWebhooks:
         except BadPayload as exc:
             return PlainTextResponse(exc.reason, status_code=400)
         key = request.query_params.get("outbox")
-        if key and (sid := form.get("MessageSid") or form.get("SmsSid")):
+        if receipt is None and key and (sid := form.get("MessageSid") or form.get("SmsSid")):
             # Any status (even "queued") proves Twilio has the message: a row whose worker
-            # died before recording it takes its sid, and is never resent.
+            # died before recording it takes its sid, and is never resent. A status that
+            # makes a receipt carries the key to the inbound handler instead (bot.intake),
+            # so the acknowledgement stays one insert.
             try:
                 await run_in_threadpool(
                     receipts.claim_orphan, self.app.engine, Channel.WHATSAPP, key, sid
@@ -113,12 +112,12 @@ class WhatsAppWebhooks:
         if receipt is None:
             return twiml()
         try:
-            outcome = await run_in_threadpool(self._apply, receipt)
+            await run_in_threadpool(
+                self.app.intake.record_receipt, receipt, dict(request.query_params)
+            )
         except SQLAlchemyError:
-            log.exception("could not apply WhatsApp status")
+            log.exception("could not record WhatsApp status")
             return PlainTextResponse("database unavailable", status_code=503)
-        if outcome is receipts.Outcome.UNKNOWN:
-            return twiml(BackgroundTask(self._apply_later, receipt))
         return twiml()
 
     # -- helpers --------------------------------------------------------------------
@@ -142,28 +141,7 @@ class WhatsAppWebhooks:
             return PlainTextResponse("invalid X-Twilio-Signature", status_code=403)
         return form
 
-    async def _handle(self, event_id: int, message: Inbound) -> None:
-        """After the ack: the engine's turn, then the customer's media."""
-        await run_in_threadpool(self.app.intake.handle, event_id)
-        if message.media and self.media is not None:
-            try:
-                await self.media.keep(self.app.engine, message)
-            except Exception:  # noqa: BLE001 - the answer is stored; the file is a bonus
-                log.exception("media of %s could not be kept", message.external_id)
-
-    def _apply(self, receipt: receipts.Receipt) -> receipts.Outcome:
-        outcome = receipts.record(self.app.engine, receipt, self.app.clock.now())
-        log.debug("status %s for %s: %s", receipt.status, receipt.provider_id, outcome)
-        return outcome
-
-    async def _apply_later(self, receipt: receipts.Receipt) -> None:
-        for delay in UNKNOWN_RECEIPT_RETRY:
-            await asyncio.sleep(delay)
-            try:
-                outcome = await run_in_threadpool(self._apply, receipt)
-            except SQLAlchemyError:
-                log.exception("could not apply WhatsApp status")
-                return
-            if outcome is not receipts.Outcome.UNKNOWN:
-                return
-        log.info("status %s for unknown message %s", receipt.status, receipt.provider_id)
+    async def _keep_media(self, message: Inbound) -> None:
+        """After the message was handled: keep the photos its answer refers to."""
+        if self.media is not None:
+            await self.media.keep(self.app.engine, message)

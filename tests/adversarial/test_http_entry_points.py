@@ -24,6 +24,7 @@ from bot.db import session_scope
 from bot.models import InboundEvent
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTestClient
 from tests.integration.slack.fake_slack import FakeSlack
 from tests.integration.slack.support import sign as slack_sign
 
@@ -108,7 +109,9 @@ def world(
     from datetime import UTC, datetime
 
     app = build(configured, clock=FrozenClock(datetime(2026, 11, 25, 1, tzinfo=UTC)))
-    with TestClient(create_app(app), base_url=PUBLIC, raise_server_exceptions=False) as client:
+    with HandlingTestClient(
+        create_app(app), base_url=PUBLIC, raise_server_exceptions=False, intake=app.intake
+    ) as client:
         yield World((app, client))
     app.engine.dispose()
 

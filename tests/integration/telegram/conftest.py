@@ -15,6 +15,7 @@ from bot.bootstrap import App
 from bot.messages import Channel
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTestClient
 from tests.integration.telegram.builders import SECRET
 from tests.integration.telegram.fake_bot_api import FakeBotApi
 
@@ -51,5 +52,5 @@ def telegram(app: App) -> TelegramSender:
 
 @pytest.fixture
 def client(app: App, telegram: TelegramSender) -> Iterator[TestClient]:
-    with TestClient(create_app(app)) as test_client:
+    with HandlingTestClient(create_app(app), intake=app.intake) as test_client:
         yield test_client

@@ -14,6 +14,7 @@ from adapters.telegram.polling import poll_once, run_polling
 from bot.bootstrap import App
 from bot.db import make_engine, session_scope
 from bot.delivery import deliver_due
+from bot.handling import handle_all
 from bot.join import register_show
 from bot.models import AudienceMember, Contact, InboundEvent
 from tests.integration.telegram.builders import member_update, message_update
@@ -52,6 +53,7 @@ async def test_polling_handles_updates_from_get_updates_like_the_webhook(
     await until(lambda: len(bot_api.received("getUpdates")) >= 2)
     stop.set()
     handled = await asyncio.wait_for(polling, timeout=5)
+    await handle_all(app.intake)  # the serving process's handler loop, after the acks
 
     assert handled == 3
     methods = [c.method for c in bot_api.calls]

@@ -19,6 +19,7 @@ from bot.models import Answer, Contact, Conversation, ConversationState, Coupon,
 from bot.settings import Settings
 from bot.web import create_app
 from tests.conftest import add_contact, deliver
+from tests.handling import HandlingTestClient
 from tests.integration.telegram.builders import (
     member_update,
     message_update,
@@ -212,7 +213,7 @@ def test_without_a_configured_secret_every_call_is_refused(
     settings: Settings, clock: FrozenClock
 ) -> None:
     unguarded = build(settings.model_copy(update={"telegram_webhook_secret": None}), clock=clock)
-    with TestClient(create_app(unguarded)) as test_client:
+    with HandlingTestClient(create_app(unguarded), intake=unguarded.intake) as test_client:
         assert post_update(test_client, message_update(DEWI, "halo")) == 403
     assert events(unguarded) == 0
     unguarded.engine.dispose()

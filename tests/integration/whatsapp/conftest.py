@@ -11,6 +11,7 @@ import pytest
 from bot.bootstrap import App
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTransport
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
 from tests.integration.whatsapp.support import PUBLIC, SENDER
 
@@ -41,6 +42,6 @@ def settings(database_url: str, tmp_path: Path, twilio: FakeTwilio) -> Settings:
 @pytest.fixture
 async def web(app: App) -> AsyncIterator[httpx.AsyncClient]:
     """The app as Twilio reaches it: through the proxy, at PUBLIC_BASE_URL."""
-    transport = httpx.ASGITransport(app=create_app(app))
+    transport = HandlingTransport(app=create_app(app), intake=app.intake)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
         yield client

@@ -16,6 +16,7 @@ from bot.flows import pick
 from bot.models import Answer, Conversation, ConversationState, Coupon
 from bot.web import create_app
 from tests.conftest import add_contact
+from tests.handling import HandlingTransport
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
 from tests.integration.whatsapp.support import (
     ALICE,
@@ -129,7 +130,7 @@ async def test_media_of_the_wrong_type_or_too_large_is_not_kept(
     app: App, twilio: FakeTwilio, data: bytes, content_type: str
 ) -> None:
     app.settings.media_max_bytes = 1024
-    transport = httpx.ASGITransport(app=create_app(app))
+    transport = HandlingTransport(app=create_app(app), intake=app.intake)
     add_contact(app, ALICE)
     await start_campaign(app)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as web:

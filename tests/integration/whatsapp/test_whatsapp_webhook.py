@@ -13,9 +13,11 @@ from adapters.whatsapp.webhook import EMPTY_TWIML
 from bot.bootstrap import App, build
 from bot.clock import FrozenClock
 from bot.db import session_scope
-from bot.models import Contact, InboundEvent
+from bot.handling import handle_all
+from bot.models import Contact, InboundEvent, Outbox
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTransport
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
 from tests.integration.whatsapp.support import ALICE, INBOUND, PUBLIC, SENDER, count, drain
 
@@ -35,7 +37,7 @@ async def test_a_signed_message_is_stored_acknowledged_and_answered_through_the_
         event = session.exec(select(InboundEvent)).one()
         alice = session.exec(select(Contact).where(Contact.address == ALICE)).one()
     assert event.external_id == form["MessageSid"]
-    assert event.status == "handled"  # handled after the ack, in the background
+    assert event.status == "handled"  # by the handler, after the ack
     assert event.payload["text"] == "hello there"
     assert event.payload["extras"]["WaId"] == ALICE.lstrip("+")
     assert alice.name == "Alice Doe" and alice.channel == "whatsapp"
@@ -46,12 +48,32 @@ async def test_a_signed_message_is_stored_acknowledged_and_answered_through_the_
     assert reply.body and reply.content_sid is None  # inside the window: free-form
 
 
+async def test_the_ack_is_the_record_alone_and_handling_follows_apart(
+    app: App, twilio: FakeTwilio
+) -> None:
+    transport = httpx.ASGITransport(app=create_app(app))  # no handler runs in this app
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as web:
+        for text in ("hello", "are you there?"):
+            response = await twilio.post(web, INBOUND, twilio.inbound_form(ALICE, text))
+            assert response.status_code == 200 and response.text == EMPTY_TWIML
+    with session_scope(app.engine) as session:
+        events = session.exec(select(InboundEvent).order_by(InboundEvent.id)).all()
+        nobody = session.exec(select(Contact)).all()
+    assert [e.status for e in events] == ["received", "received"]  # durable, not handled
+    assert nobody == []  # the ack touched nothing but the event table
+    assert count(app, Outbox) == 0
+
+    assert await handle_all(app.intake) == 2
+    await drain(app)
+    assert len(twilio.sent_to(ALICE)) == 2  # each message answered, in order
+
+
 async def test_signature_is_checked_against_the_public_url_behind_a_proxy(
     app: App, twilio: FakeTwilio
 ) -> None:
     # The proxy terminates TLS and forwards to http://10.0.0.7:8000; Twilio signed the
     # public https URL, and that is what must be checked.
-    transport = httpx.ASGITransport(app=create_app(app))
+    transport = HandlingTransport(app=create_app(app), intake=app.intake)
     async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.7:8000") as inside:
         form = twilio.inbound_form(ALICE, "hi")
         signature = twilio.sign(INBOUND, form)

@@ -1,0 +1,112 @@
+"""Handling apart from the acknowledgement: a customer's messages are handled in the
+order they arrived, a failing event holds back only its own customer, and nothing
+acknowledged is ever dropped."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from adapters.simulator import SimulatorChannel
+from bot.bootstrap import App
+from bot.clock import FrozenClock
+from bot.db import session_scope
+from bot.handling import handle_all
+from bot.intake import MAX_ATTEMPTS
+from bot.messages import Channel, Inbound
+from bot.models import Answer, Conversation, InboundEvent
+from tests.conftest import add_contact
+from tests.integration.test_survey_journey import start_campaign
+
+ALICE, BRUNO = "+12125550101", "+12125550102"
+_sids = iter(range(1, 10**6))
+
+
+def write(app: App, address: str, text: str) -> int:
+    event_id = app.intake.record(
+        Inbound(Channel.WHATSAPP, address, f"SM{next(_sids):032x}", text=text)
+    )
+    assert event_id is not None
+    return event_id
+
+
+def answers(app: App, address: str) -> dict[str, str | None]:
+    with session_scope(app.engine) as session:
+        rows = session.exec(
+            select(Answer.question_id, Answer.raw_text)
+            .join(Conversation, Conversation.id == Answer.conversation_id)
+            .where(Conversation.contact_id == contact_id(app, address))
+        ).all()
+    return dict(rows)
+
+
+def contact_id(app: App, address: str) -> int:
+    from bot.models import Contact
+
+    with session_scope(app.engine) as session:
+        found = session.exec(select(Contact.id).where(Contact.address == address)).one()
+    assert found is not None
+    return found
+
+
+def status_of(app: App, event_id: int) -> InboundEvent:
+    with session_scope(app.engine) as session:
+        event = session.get(InboundEvent, event_id)
+        assert event is not None
+        return event
+
+
+async def test_a_customers_newer_message_waits_for_the_older_one(
+    app: App, simulator: SimulatorChannel
+) -> None:
+    add_contact(app, ALICE)
+    add_contact(app, BRUNO)
+    start_campaign(app)
+    for text in ("4", "2", "1"):  # Alice answers three questions quickly
+        write(app, ALICE, text)
+    write(app, BRUNO, "5")
+
+    app.intake.budget = 600.0  # no early end of the batch on a busy machine
+    first = app.intake.handle_batch()
+    # One event per customer per batch: Alice's second and third wait their turn.
+    assert (first.claimed, first.handled) == (2, 2)
+    assert answers(app, ALICE) == {"overall": "4"}
+
+    await handle_all(app.intake)
+    assert answers(app, ALICE) == {"overall": "4", "product": "2", "problems": "1"}
+    assert answers(app, BRUNO) == {"overall": "5"}
+
+
+async def test_a_failing_event_holds_back_only_its_own_customer_and_is_given_up_in_the_end(
+    app: App, simulator: SimulatorChannel, clock: FrozenClock
+) -> None:
+    add_contact(app, ALICE)
+    add_contact(app, BRUNO)
+    start_campaign(app)
+    # A stored event that cannot be handled (a payload no Inbound can be made of).
+    broken = app.intake.record_event(
+        Channel.WHATSAPP, "SM" + "e" * 32, ALICE, "message", {"channel": "whatsapp"}
+    )
+    assert broken is not None
+    later = write(app, ALICE, "4")
+    write(app, BRUNO, "5")
+
+    await handle_all(app.intake)
+    assert answers(app, BRUNO) == {"overall": "5"}  # Bruno is not held back
+    assert answers(app, ALICE) == {}  # Alice's newer answer waits behind the failure
+    assert status_of(app, later).status == "received"
+    failing = status_of(app, broken)
+    assert (failing.status, failing.attempts) == ("received", 1)
+    assert failing.error and "TypeError" in failing.error
+
+    for _ in range(MAX_ATTEMPTS):  # retried with backoff, then given up
+        clock.advance(minutes=10)
+        await handle_all(app.intake)
+    assert status_of(app, broken).status == "failed"
+    assert status_of(app, later).status == "handled"
+    assert answers(app, ALICE) == {"overall": "4"}
+
+
+async def test_handling_without_anything_pending_claims_nothing(app: App) -> None:
+    batch = app.intake.handle_batch()
+    assert (batch.claimed, batch.handled, batch.more) == (0, 0, False)
+    assert app.intake.lag() == (0, 0.0)
