@@ -21,7 +21,7 @@ from bot.clock import utc
 from bot.db import affected
 from bot.errors import NotFound, PostliveError
 from bot.messages import Channel, Outbound
-from bot.models import Answer, Campaign, Contact, Conversation
+from bot.models import Answer, Campaign, Contact, Conversation, Outbox
 from bot.services import claims
 from bot.services.actors import Actor, Role, require
 from bot.services.unit_of_work import UnitOfWork
@@ -178,7 +178,10 @@ def _enqueue(
         if found is None:
             raise NotFound("answer", answer_id)
         contact = found.contact
-        queued = outbox.enqueue(
+        # Read first: psycopg reports -1 rows for INSERT ... ON CONFLICT, so enqueue's own
+        # answer cannot tell a refused row on PostgreSQL.
+        taken = session.exec(select(Outbox.id).where(col(Outbox.idempotency_key) == key)).first()
+        queued = taken is None and outbox.enqueue(
             session,
             key,
             Outbound(

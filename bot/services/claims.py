@@ -26,8 +26,10 @@ def claim(session: Session, key: str, kind: str, actor: str, now: datetime) -> b
         upsert_insert(session)(table)
         .values(key=key[:128], kind=kind[:32], actor=actor[:64], claimed_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
+        # RETURNING, not rowcount: psycopg reports -1 rows for ON CONFLICT DO NOTHING.
+        .returning(table.c.key)
     )
-    return bool(session.connection().execute(statement).rowcount)
+    return session.connection().execute(statement).first() is not None
 
 
 def record(session: Session, key: str, outcome: str) -> None:
