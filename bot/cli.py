@@ -8,9 +8,13 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
-from typer.core import TyperGroup
+
+# Typer carries its own copy of click (typer._click): its group speaks that copy's types,
+# and only that copy's UsageError is turned into a usage message.
+from typer._click import core as click
+from typer._click.exceptions import UsageError
+from typer.core import TyperCommand, TyperGroup
 
 from bot.cli_common import clean_errors, console, database, err, load_app, progress
 from bot.flow_commands import flows_app
@@ -48,7 +52,7 @@ class FeatureGroup(TyperGroup):
         return name, command, rest
 
 
-class _FeatureStub(click.Command):
+class _FeatureStub(TyperCommand):
     pass
 
 
@@ -68,7 +72,7 @@ def _load_feature(ctx: click.Context, name: str) -> click.Command:
     group = typer.main.get_group(holder)
     command = group.get_command(ctx, name)
     if command is None:  # pragma: no cover - FEATURE_COMMANDS out of step with the module
-        raise click.UsageError(f"{module} does not offer {name!r}")
+        raise UsageError(f"{module} does not offer {name!r}")
     return command
 
 
@@ -606,4 +610,4 @@ def main() -> None:  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -63,7 +63,7 @@ def create_pool(
                 Coupon.pool == name,
                 or_(
                     col(Coupon.conversation_id).is_not(None),
-                    Coupon.shop_state == ShopState.IN_SHOP,
+                    col(Coupon.shop_state) == ShopState.IN_SHOP,
                 ),
             )
         ).one()

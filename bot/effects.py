@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from bot import coupons, offers, outbox
 from bot.clock import utc
@@ -18,10 +18,13 @@ from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, 
 from bot.flows import Flow
 from bot.locales import long_date
 from bot.messages import Channel, Outbound, Template
-from bot.models import Answer, Campaign, Contact, Conversation, ConversationState
+from bot.models import Campaign, Contact, Conversation, ConversationState
 
 #: How long after a customer's message a business may still write to them freely.
 SERVICE_WINDOW = timedelta(hours=24)
+
+#: The answer table itself (sqlmodel does not type `Answer.__table__`).
+ANSWERS = SQLModel.metadata.tables["answer"]
 
 
 def convo_of(conversation: Conversation) -> Convo:
@@ -156,7 +159,7 @@ def _save_answer(
     }
     # One statement whether or not the answer exists (a re-answered question updates it).
     # The table, not the entity: the ORM bulk path costs more than the statement itself.
-    statement = upsert_insert(session)(Answer.__table__).values(
+    statement = upsert_insert(session)(ANSWERS).values(
         conversation_id=conversation.id,
         question_id=effect.question_id,
         question_type=effect.question_type,

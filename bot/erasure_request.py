@@ -18,7 +18,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot import outbox
 from bot.messages import Channel, Inbound, Outbound
@@ -122,7 +122,7 @@ def handle(
         return True
     if pending is None:
         return False
-    session.execute(delete(ErasureRequest).where(ErasureRequest.contact_id == contact.id))
+    session.execute(delete(ErasureRequest).where(col(ErasureRequest.contact_id) == contact.id))
     _send(
         session,
         contact.channel,

@@ -57,7 +57,8 @@ def lint(raw: dict[str, Any]) -> tuple[list[FlowProblem], list[FlowProblem]]:
     """(errors, warnings) of a raw flow mapping as read by flows._LineLoader."""
     errors: list[FlowProblem] = []
     warnings: list[FlowProblem] = []
-    declared = raw.get("locales") if isinstance(raw.get("locales"), list) else []
+    found = raw.get("locales")
+    declared: list[Any] = found if isinstance(found, list) else []
     lines = getattr(raw.get("locales"), "lines", [])
     for index, tag in enumerate(declared):
         problem = locale_problem(tag)

@@ -29,7 +29,7 @@ HEADER_TIMEOUT = 10.0
 MAX_HEAD_BYTES = 16 * 1024
 
 
-class HeaderTimeoutProtocol(_Base):  # type: ignore[misc,valid-type]
+class HeaderTimeoutProtocol(_Base):
     """uvicorn's HTTP protocol, plus a deadline for each request's headers."""
 
     header_timeout = HEADER_TIMEOUT

@@ -20,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from bot.coupons import Redeemed, redeem
 from bot.errors import PostliveError
@@ -267,17 +268,17 @@ class Redemptions:
 def for_campaign(session: Session, campaign_id: int) -> Redemptions:
     """Codes given in a campaign, and used, per market; revenue per currency."""
     rows = session.execute(
-        select(
-            Conversation.market,
-            Coupon.order_currency,
+        sa_select(
+            col(Conversation.market),
+            col(Coupon.order_currency),
             func.count(),
-            func.count(Coupon.redeemed_at),
-            func.sum(Coupon.order_amount),
+            func.count(col(Coupon.redeemed_at)),
+            func.sum(col(Coupon.order_amount)),
         )
         .select_from(Coupon)
         .join(Conversation, col(Conversation.id) == Coupon.conversation_id)
-        .where(Conversation.campaign_id == campaign_id)
-        .group_by(Conversation.market, Coupon.order_currency)
+        .where(col(Conversation.campaign_id) == campaign_id)
+        .group_by(col(Conversation.market), col(Coupon.order_currency))
     ).all()
     issued: dict[str, int] = defaultdict(int)
     redeemed: dict[str, int] = defaultdict(int)

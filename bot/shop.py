@@ -103,7 +103,7 @@ def mark_for_shop(engine: Engine, pool: str) -> int:
         get_pool(session, pool)
         result = session.execute(
             update(Coupon)
-            .where(Coupon.pool == pool, col(Coupon.shop_state).is_(None))
+            .where(col(Coupon.pool) == pool, col(Coupon.shop_state).is_(None))
             .values(shop_state=ShopState.PENDING)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -67,8 +67,8 @@ class CampaignReport:
         """Fits a 100-column terminal: short headers, no inner padding, and the next
         local send times in a table of their own."""
         c = self.campaign
-        headers = ("market", "planned", "waiting", "sent", "deliv.", "read", "started")
-        headers += ("done", "expired", "failed", "opt-out", "skipped")
+        headers: tuple[str, ...] = ("market", "planned", "waiting", "sent", "deliv.", "read")
+        headers += ("started", "done", "expired", "failed", "opt-out", "skipped")
         table = Table(
             *headers,
             title=f"Campaign {c.id} · {c.show} · {c.status}" + (" (test)" if c.is_test else ""),

@@ -105,6 +105,7 @@ def start_test(
         reason = campaigns.skip_reason(contact)
         if reason:
             raise PostliveError(f"{address} cannot get the test: {reason}")
+        assert contact.id is not None  # flushed above
         tag = f"test-{contact.id}"
         if session.get(AudienceMember, (tag, contact.id)) is None:
             session.add(AudienceMember(tag=tag, contact_id=contact.id, source=TEST_SOURCE))
