@@ -8,6 +8,7 @@ CONFLICT DO NOTHING, the MessageSid unique) and answers an empty TwiML document.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -39,7 +41,8 @@ received = Table(
     Column("received_at", DateTime(timezone=True)),
 )
 engine = make_engine(os.environ["MINIMAL_DATABASE_URL"])
-metadata.create_all(engine)
+with contextlib.suppress(DBAPIError):  # another worker process created it just now
+    metadata.create_all(engine)
 insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
 validator = RequestValidator(AUTH_TOKEN)
 url = os.environ["MINIMAL_PUBLIC_URL"] + PATH
