@@ -120,3 +120,10 @@ def replay_live_demo(app: App, show: str) -> Any:
     from adapters.live.demo import replay_demo_show
 
     return replay_demo_show(app, show)
+
+
+def live_board(app: App, session: Any, url: str) -> Any:
+    """The live radar's board in the team's Slack, or None without SLACK_LIVE_CHANNEL."""
+    from adapters.slack.radar import slack_board
+
+    return slack_board(app.settings, session, url)

@@ -71,6 +71,10 @@ class App:
         """The demo's short live show replayed into the radar (adapters.live)."""
         return adapters.replay_live_demo(self, show)
 
+    def live_board(self, session: Any, url: str) -> Any:
+        """The radar's board in Slack, edited in place (None without SLACK_LIVE_CHANNEL)."""
+        return adapters.live_board(self, session, url)
+
     async def erase_quotes(self) -> int:
         """Edit Slack messages that quote forgotten customers to "erased" now."""
         return await adapters.erase_quotes(self)

@@ -504,12 +504,12 @@ def serve(
             raise typer.BadParameter("polling runs in one process", param_hint="--workers")
         build(settings)  # migrate once, before the processes start
         configure(settings.log_format, settings.log_level)
-        # Each process builds its own world (bot.web.serve_app); the scheduler runs in
+        # Each process builds its own world (bot.web_processes.serve_app); the scheduler runs in
         # one of them at a time (leader lock), the outbox and inbound work is shared.
         os.environ["POSTLIVE_SERVE_WORKER"] = "1" if worker else "0"
         os.environ["POSTLIVE_SERVE_INBOUND"] = "1" if inbound else "0"
         uvicorn.run(
-            "bot.web:serve_app",
+            "bot.web_processes:serve_app",
             factory=True,
             host=host,
             port=port,

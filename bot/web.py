@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -21,10 +22,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.bootstrap import App
 from bot.db import ping
 from bot.handling import InboundHandler
 from bot.metrics import Metrics, MetricsMiddleware
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 
@@ -192,20 +195,3 @@ async def _every(seconds: float, work: Callable[[], object], stop: asyncio.Event
             log.exception("scheduled refresh failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-def serve_app() -> Starlette:
-    """The app factory `postlive serve --workers N` hands to uvicorn: each worker
-    process builds its own world from the environment."""
-    import os
-
-    from bot.bootstrap import build
-    from bot.logs import configure
-
-    application = build()
-    configure(application.settings.log_format, application.settings.log_level)
-    return create_app(
-        application,
-        run_worker=os.environ.get("POSTLIVE_SERVE_WORKER", "1") == "1",
-        handle_inbound=os.environ.get("POSTLIVE_SERVE_INBOUND", "1") == "1",
-    )

@@ -21,12 +21,15 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot import outbox
-from bot.bootstrap import App
 from bot.delivery import DeadLetterHook, Delivery, DeliveryReport, deliver_due, in_database
 from bot.ratelimit import RateLimiter, channel_limits
 from bot.scheduler import JobSpec, Leadership, standard_jobs
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 

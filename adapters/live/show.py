@@ -74,9 +74,7 @@ async def run_show(
 
         launch(TikTokChat(plan.tiktok, session, app.clock).run(stop))
     if plan.slack:
-        from adapters.slack.radar import slack_board
-
-        board = slack_board(app.settings, session, url)
+        board = app.live_board(session, url)
         if board is not None:
             launch(board.run(stop))
     if callable(started):
