@@ -21,6 +21,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot import outbox
 from bot.bootstrap import App
@@ -84,11 +85,12 @@ class OutboxWorker:
                 timeout = max(0.0, quiet_until - time.monotonic()) or None
                 if timeout is None and not in_flight:
                     timeout = poll
+                waiting: set[asyncio.Task[Any]] = {stopped, *in_flight}
                 done, _ = await asyncio.wait(
-                    {stopped, *in_flight}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
                 for task in done:
-                    in_flight.pop(task, None)  # type: ignore[call-overload]
+                    in_flight.pop(task, None)
         finally:
             await self._drain(in_flight)
             stopped.cancel()
