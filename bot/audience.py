@@ -526,6 +526,7 @@ class _Importer:
                 self.status[c.address] = "forgotten"
             else:
                 changed = _fill(contact, c, self.source)
+                assert contact.id is not None  # read from the database: it has its id
                 if contact.id not in members and contact.id not in joining:
                     joining.add(contact.id)
                     address_of[contact.id] = contact.address

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from babel.languages import get_official_languages
 from sqlalchemy import Engine, func, insert, literal_column, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot import coupons
@@ -122,16 +123,16 @@ def skip_reason(contact: Contact) -> str | None:
 #: What planning reads of a contact: plain rows, not ORM objects (five times cheaper
 #: at 100,000 recipients); they have the same attribute names.
 _PLANNING_COLUMNS = (
-    Contact.id,
-    Contact.channel,
-    Contact.address,
-    Contact.locale,
-    Contact.country,
-    Contact.timezone,
-    Contact.consent,
-    Contact.opted_out_at,
-    Contact.unreachable_reason,
-    Contact.forgotten_at,
+    col(Contact.id),
+    col(Contact.channel),
+    col(Contact.address),
+    col(Contact.locale),
+    col(Contact.country),
+    col(Contact.timezone),
+    col(Contact.consent),
+    col(Contact.opted_out_at),
+    col(Contact.unreachable_reason),
+    col(Contact.forgotten_at),
 )
 
 
@@ -141,9 +142,9 @@ def _audience(session: Session, tag: str, chunk: int = 5000) -> Iterator[Contact
         rows = (
             session.connection()
             .execute(
-                select(*_PLANNING_COLUMNS)
+                sa_select(*_PLANNING_COLUMNS)
                 .join(AudienceMember, col(AudienceMember.contact_id) == Contact.id)
-                .where(AudienceMember.tag == tag, col(Contact.id) > last)
+                .where(col(AudienceMember.tag) == tag, col(Contact.id) > last)
                 .order_by(col(Contact.id))
                 .limit(chunk)
             )
@@ -257,7 +258,7 @@ def start(
     session.flush()
     # Constants go into the statement once, not into 100,000 parameter sets (the empty
     # answers as SQL: serializing {} per row cost more than the whole time-zone work).
-    constants = {
+    constants: dict[str, object] = {
         "campaign_id": campaign.id,
         "answers": literal_column("'{}'"),
         "position": 0,
@@ -294,7 +295,14 @@ def _insert_conversations(
 ) -> None:
     table = Conversation.__table__  # type: ignore[attr-defined]
     connection = session.connection()
-    columns = ("campaign_id", "contact_id", "state", "skip_reason", "locale", "market")
+    columns: tuple[str, ...] = (
+        "campaign_id",
+        "contact_id",
+        "state",
+        "skip_reason",
+        "locale",
+        "market",
+    )
     columns += ("send_at", "answers", "position", "retries", "steps")
     campaign_id = constants["campaign_id"]
     if connection.dialect.name == "sqlite":
@@ -443,8 +451,8 @@ def set_status(
         session.execute(
             update(Conversation)
             .where(
-                Conversation.campaign_id == campaign_id,
-                Conversation.state == ConversationState.PLANNED,
+                col(Conversation.campaign_id) == campaign_id,
+                col(Conversation.state) == ConversationState.PLANNED,
             )
             .values(state=ConversationState.SKIPPED, skip_reason="campaign stopped")
         )

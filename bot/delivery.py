@@ -449,7 +449,7 @@ def _unreachable(
         if row.contact_id is not None:
             session.execute(
                 update(Contact)
-                .where(Contact.id == row.contact_id)
+                .where(col(Contact.id) == row.contact_id)
                 .values(unreachable_reason=error.reason)
             )
         refused(session, row.message.channel, row.message.address, reason, error.reason, now)

@@ -24,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Table, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -241,7 +241,7 @@ class Intake:
             .where(
                 or_(
                     *(
-                        and_(Contact.channel == channel, col(Contact.address).in_(addresses))
+                        and_(col(Contact.channel) == channel, col(Contact.address).in_(addresses))
                         for channel, addresses in by_channel.items()
                     )
                 )
@@ -317,7 +317,7 @@ class Intake:
 
     def _handle_event(
         self, session: Session, kind: str, payload: dict[str, Any], attempts: int, now: datetime
-    ) -> Inbound | bool | None:
+    ) -> Inbound | Literal[True] | None:
         """The handled message (for follow-ups), True when handled otherwise, None to
         look again later."""
         if kind == STATUS_KIND:
@@ -434,20 +434,21 @@ class Intake:
                 orm_select(Conversation)
                 .where(
                     Conversation.contact_id == contact.id,
-                    Conversation.state.in_(
+                    col(Conversation.state).in_(
                         [
                             ConversationState.ACTIVE,
-                            ConversationState.COMPLETED,  # type: ignore[attr-defined]
+                            ConversationState.COMPLETED,
                             ConversationState.EXPIRED,
                         ]
                     ),
                 )
-                .order_by(Conversation.id.desc())  # type: ignore[union-attr]
+                .order_by(col(Conversation.id).desc())
                 .with_for_update()
             ).all()
         )
         active = [c for c in rows if c.state == ConversationState.ACTIVE]
-        return (active or rows or [None])[0]
+        found = active or rows
+        return found[0] if found else None
 
     def _without_conversation(
         self, session: Session, contact: Contact, inbound: Inbound, now: datetime

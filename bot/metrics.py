@@ -78,7 +78,7 @@ class DatabaseCollector(Collector):
             for channel, code, n in session.execute(
                 select(Outbox.channel, Outbox.error_code, func.count())
                 .where(Outbox.status == OutboxStatus.FAILED)
-                .group_by(Outbox.channel, Outbox.error_code)
+                .group_by(col(Outbox.channel), col(Outbox.error_code))
             ):
                 failures.add_metric([channel, code or "unknown"], n)
             for channel, status, n in session.execute(

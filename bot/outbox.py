@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.db import session_scope, supports_skip_locked, upsert_insert
+from bot.db import affected, session_scope, supports_skip_locked, upsert_insert
 from bot.messages import Channel, Choice, Outbound, Template
 from bot.models import Outbox, OutboxStatus
 from bot.ratelimit import DEFAULT_POLICY, RetryPolicy
@@ -136,15 +136,17 @@ def claim(
             select(Outbox)
             .where(
                 or_(
-                    (Outbox.status == OutboxStatus.PENDING) & (Outbox.next_attempt_at <= now),  # type: ignore[operator]
-                    (Outbox.status == OutboxStatus.SENDING) & (Outbox.claimed_until < now),  # type: ignore[operator]
+                    (col(Outbox.status) == OutboxStatus.PENDING)
+                    & (col(Outbox.next_attempt_at) <= now),
+                    (col(Outbox.status) == OutboxStatus.SENDING)
+                    & (col(Outbox.claimed_until) < now),
                 )
             )
-            .order_by(Outbox.next_attempt_at, Outbox.id)
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
         )
         if channels is not None:
-            query = query.where(Outbox.channel.in_(channels))  # type: ignore[attr-defined]
+            query = query.where(col(Outbox.channel).in_(channels))
         if supports_skip_locked(engine):
             query = query.with_for_update(skip_locked=True)
         rows = session.exec(query).all()
@@ -156,7 +158,10 @@ def claim(
                 row.claimed_until = None
                 row.sent_at = row.sent_at or now
                 continue
-            since = _aware(row.next_attempt_at) if in_doubt else None
+            since: datetime | None = None
+            if in_doubt:
+                assert row.next_attempt_at is not None  # enqueue always sets it
+                since = _aware(row.next_attempt_at)
             row.status = OutboxStatus.SENDING
             row.claimed_until = now + lease
             row.attempts += 1
@@ -186,7 +191,7 @@ def release(session: Session, row_id: int) -> None:
     due again at once, and the claim does not count as an attempt."""
     session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+        .where(col(Outbox.id) == row_id, col(Outbox.status) == OutboxStatus.SENDING)
         .values(status=OutboxStatus.PENDING, claimed_until=None, attempts=Outbox.attempts - 1)
     )
 
@@ -194,7 +199,7 @@ def release(session: Session, row_id: int) -> None:
 def mark_sent(session: Session, row_id: int, provider_id: str | None, now: datetime) -> None:
     session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id)
+        .where(col(Outbox.id) == row_id)
         .values(
             status=OutboxStatus.SENT,
             provider_id=provider_id,
@@ -228,7 +233,7 @@ def mark_retry(
     delay = policy.delay(attempts, retry_after)
     session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id)
+        .where(col(Outbox.id) == row_id)
         .values(
             status=OutboxStatus.PENDING,
             next_attempt_at=now + timedelta(seconds=delay),
@@ -242,7 +247,7 @@ def mark_retry(
 def mark_failed(session: Session, row_id: int, error: str, code: str | None) -> None:
     session.execute(
         update(Outbox)
-        .where(Outbox.id == row_id)
+        .where(col(Outbox.id) == row_id)
         .values(
             status=OutboxStatus.FAILED, claimed_until=None, last_error=error[:2000], error_code=code
         )
@@ -270,10 +275,10 @@ def cancel_for_contact(session: Session, contact_id: int) -> int:
     """Drop everything not yet sent to a contact (they opted out or asked to be forgotten)."""
     result = session.execute(
         update(Outbox)
-        .where(Outbox.contact_id == contact_id, Outbox.status == OutboxStatus.PENDING)
+        .where(col(Outbox.contact_id) == contact_id, col(Outbox.status) == OutboxStatus.PENDING)
         .values(status=OutboxStatus.CANCELLED)
     )
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 def backoff(attempts: int) -> float:

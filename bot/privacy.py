@@ -41,7 +41,7 @@ from sqlalchemy import Engine, Text, cast, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot import outbox
-from bot.db import checkpoint_wal, session_scope
+from bot.db import affected, checkpoint_wal, session_scope
 from bot.media import MediaStore
 from bot.models import (
     AnalysisCache,
@@ -199,26 +199,28 @@ def forget(
         session.delete(event)
     report.events_deleted = len(events)
     report.messages_scrubbed = (
-        session.execute(
-            update(Outbox)
-            .where(
-                or_(
-                    Outbox.contact_id == contact.id,
-                    (Outbox.channel == channel) & (Outbox.address == address),
+        affected(
+            session.execute(
+                update(Outbox)
+                .where(
+                    or_(
+                        col(Outbox.contact_id) == contact.id,
+                        (col(Outbox.channel) == channel) & (col(Outbox.address) == address),
+                    )
+                )
+                .values(
+                    address=hidden,
+                    payload={"text": "", "forgotten": True},
+                    provider_id=None,
+                    last_error=None,
                 )
             )
-            .values(
-                address=hidden,
-                payload={"text": "", "forgotten": True},
-                provider_id=None,
-                last_error=None,
-            )
-        ).rowcount
+        )
         or 0
     )
     report.slack_messages_due = _slack_quotes_due(session, contact.id, answers, now)
-    session.execute(delete(AudienceMember).where(AudienceMember.contact_id == contact.id))
-    session.execute(delete(ErasureRequest).where(ErasureRequest.contact_id == contact.id))
+    session.execute(delete(AudienceMember).where(col(AudienceMember.contact_id) == contact.id))
+    session.execute(delete(ErasureRequest).where(col(ErasureRequest.contact_id) == contact.id))
     contact.address = hidden
     contact.name = None
     contact.email = None
@@ -240,7 +242,7 @@ def _words_of(answer: Answer) -> list[str]:
     if answer.question_type in FREE_TEXT:
         found.append(answer.value)
     for item in answer.media:
-        found += [item.get(k) for k in ("transcript", "description")]  # type: ignore[misc]
+        found += [item.get(k) for k in ("transcript", "description")]
     return [w for w in found if isinstance(w, str) and w.strip()]
 
 
@@ -269,7 +271,7 @@ def _forget_themes(session: Session, answer_ids: list[int]) -> int:
             theme.label, theme.key = "erased", f"erased:{theme.id}"
             session.add(theme)
         else:
-            session.execute(delete(AnswerTheme).where(AnswerTheme.theme_id == theme_id))
+            session.execute(delete(AnswerTheme).where(col(AnswerTheme.theme_id) == theme_id))
             session.delete(theme)
         removed += 1
     return removed
@@ -287,11 +289,15 @@ def _slack_quotes_due(
             remember_quote(session, channel, ts, contact_id, now)
     session.flush()
     return (
-        session.execute(
-            update(SlackQuote)
-            .where(SlackQuote.contact_id == contact_id, col(SlackQuote.erased_at).is_(None))
-            .values(erase_due_at=now)
-        ).rowcount
+        affected(
+            session.execute(
+                update(SlackQuote)
+                .where(
+                    col(SlackQuote.contact_id) == contact_id, col(SlackQuote.erased_at).is_(None)
+                )
+                .values(erase_due_at=now)
+            )
+        )
         or 0
     )
 
@@ -344,7 +350,9 @@ async def erase_quotes(engine: Engine, eraser: QuoteEraser, now: datetime, limit
     def mark(quote_id: int, done: bool) -> None:
         with session_scope(engine) as session:
             values = {"erased_at": now} if done else {"attempts": SlackQuote.attempts + 1}
-            session.execute(update(SlackQuote).where(SlackQuote.id == quote_id).values(**values))
+            session.execute(
+                update(SlackQuote).where(col(SlackQuote.id) == quote_id).values(**values)
+            )
 
     erased = 0
     edited: set[tuple[str, str]] = set()
@@ -435,22 +443,26 @@ def purge_expired(session: Session, now: datetime, retention_days: int) -> Purge
         return report
     cutoff = now - timedelta(days=retention_days)
     report.events = (
-        session.execute(
-            delete(InboundEvent).where(
-                col(InboundEvent.received_at) < cutoff, InboundEvent.status == "handled"
+        affected(
+            session.execute(
+                delete(InboundEvent).where(
+                    col(InboundEvent.received_at) < cutoff, col(InboundEvent.status) == "handled"
+                )
             )
-        ).rowcount
+        )
         or 0
     )
     report.messages = (
-        session.execute(
-            update(Outbox)
-            .where(
-                col(Outbox.created_at) < cutoff,
-                col(Outbox.status).notin_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        affected(
+            session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.created_at) < cutoff,
+                    col(Outbox.status).notin_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                )
+                .values(payload={"text": "", "purged": True})
             )
-            .values(payload={"text": "", "purged": True})
-        ).rowcount
+        )
         or 0
     )
     stale = session.exec(

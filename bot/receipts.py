@@ -181,7 +181,7 @@ def _fail(session: Session, row: Outbox, error: str, code: str, now: datetime) -
             update(Conversation)
             .where(
                 col(Conversation.id) == row.conversation_id,
-                Conversation.state == ConversationState.ACTIVE,
+                col(Conversation.state) == ConversationState.ACTIVE,
                 col(Conversation.started_at).is_(None),
             )
             .values(state=ConversationState.FAILED)
@@ -197,7 +197,7 @@ def _unreachable(session: Session, contact_id: int, reason: str) -> None:
     session.execute(
         update(Conversation)
         .where(
-            Conversation.contact_id == contact_id,
+            col(Conversation.contact_id) == contact_id,
             col(Conversation.state).in_([ConversationState.ACTIVE, ConversationState.PLANNED]),
         )
         .values(state=ConversationState.FAILED)
@@ -219,8 +219,8 @@ def claim_orphan_in(session: Session, channel: str, key: str, provider_id: str) 
         update(Outbox)
         .where(
             col(Outbox.idempotency_key) == key,
-            Outbox.channel == channel,
-            Outbox.status == OutboxStatus.SENDING,
+            col(Outbox.channel) == channel,
+            col(Outbox.status) == OutboxStatus.SENDING,
             col(Outbox.provider_id).is_(None),
         )
         .values(provider_id=provider_id)

@@ -21,7 +21,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import outbox
 from bot.delivery import DeadLetterHook, Delivery, DeliveryReport, deliver_due, in_database
@@ -87,11 +87,12 @@ class OutboxWorker:
                 timeout = max(0.0, quiet_until - time.monotonic()) or None
                 if timeout is None and not in_flight:
                     timeout = poll
+                waiting: set[asyncio.Task[Any]] = {stopped, *in_flight}
                 done, _ = await asyncio.wait(
-                    {stopped, *in_flight}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
                 for task in done:
-                    in_flight.pop(task, None)  # type: ignore[call-overload]
+                    in_flight.pop(task, None)
         finally:
             await self._drain(in_flight)
             stopped.cancel()

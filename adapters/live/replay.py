@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from bot.clock import Clock
 from bot.errors import PostliveError
@@ -37,7 +38,8 @@ def read(path: Path, show: str) -> list[Recorded]:
     found: list[Recorded] = []
     start: datetime | None = None
     for number, row in rows:
-        text = (row.get("text") or row.get("comment") or "").strip()
+        # A CSV cell, or whatever JSON held: a non-string text fails here, as it always has.
+        text = cast(str, row.get("text") or row.get("comment") or "").strip()
         if not text:
             continue
         value = row.get("time", row.get("timestamp"))

@@ -72,8 +72,11 @@ def register(app: typer.Typer) -> None:
         with session_scope(application.engine) as session:
             if tag:
                 found = register_show(session, show, tag, title, application.clock.now())
-            elif (found := find_show(session, show)) is None:
-                raise NotFound("show", f"{show} (pass --tag to register it)")
+            else:
+                existing = find_show(session, show)
+                if existing is None:
+                    raise NotFound("show", f"{show} (pass --tag to register it)")
+                found = existing
             code, audience = found.code, found.audience_tag
         links = []
         if bot_username:

@@ -10,6 +10,7 @@ a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from adapters.whatsapp.errors import parse_code, reason_for
@@ -85,7 +86,7 @@ def _clean(text: str | None) -> str | None:
     return cleaned if cleaned.strip() else None
 
 
-def _sid(form: dict[str, str], *names: str) -> str:
+def _sid(form: Mapping[str, str], *names: str) -> str:
     """The message id, from the first of `names` Twilio sent; every one of them that is
     present must be a well-formed message id and all must agree."""
     found: str | None = None
@@ -116,7 +117,7 @@ def whatsapp_number(value: str | None, field: str = "From") -> str:
     return number
 
 
-def inbound_message(form: dict[str, str]) -> Inbound:
+def inbound_message(form: Mapping[str, str]) -> Inbound:
     sid = _sid(form, "MessageSid", "SmsMessageSid", "SmsSid")
     address = whatsapp_number(form.get("From"))
     try:
@@ -147,7 +148,7 @@ def inbound_message(form: dict[str, str]) -> Inbound:
     )
 
 
-def status_receipt(form: dict[str, str]) -> Receipt | None:
+def status_receipt(form: Mapping[str, str]) -> Receipt | None:
     """The receipt in a status callback; None for statuses we do not track (queued,
     accepted, sending, scheduled...)."""
     sid = _sid(form, "MessageSid", "SmsMessageSid", "SmsSid")
