@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Table, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -253,21 +253,7 @@ class Intake:
         self._conversations = {i: [] for i in ids if i is not None}
         if not ids:
             return
-        conversations = session.exec(
-            orm_select(Conversation)
-            .where(
-                col(Conversation.contact_id).in_(ids),
-                col(Conversation.state).in_(
-                    [
-                        ConversationState.ACTIVE,
-                        ConversationState.COMPLETED,
-                        ConversationState.EXPIRED,
-                    ]
-                ),
-            )
-            .order_by(col(Conversation.id).desc())
-            .with_for_update()
-        ).all()
+        conversations = _reached(session, col(Conversation.contact_id).in_(ids))
         for conversation in conversations:
             self._conversations[conversation.contact_id].append(conversation)
 
@@ -430,21 +416,7 @@ class Intake:
         rows = (
             prefetched
             if prefetched is not None
-            else session.exec(
-                orm_select(Conversation)
-                .where(
-                    Conversation.contact_id == contact.id,
-                    col(Conversation.state).in_(
-                        [
-                            ConversationState.ACTIVE,
-                            ConversationState.COMPLETED,
-                            ConversationState.EXPIRED,
-                        ]
-                    ),
-                )
-                .order_by(col(Conversation.id).desc())
-                .with_for_update()
-            ).all()
+            else _reached(session, col(Conversation.contact_id) == contact.id)
         )
         active = [c for c in rows if c.state == ConversationState.ACTIVE]
         found = active or rows
@@ -504,3 +476,25 @@ def _inbound(payload: Mapping[str, Any]) -> Inbound:
     p["media"] = tuple(Media(**m) for m in p.get("media", []))
     p["received_at"] = datetime.fromisoformat(p["received_at"]) if p.get("received_at") else None
     return Inbound(**p)
+
+
+def _reached(session: Session, which: ColumnElement[bool]) -> list[Conversation]:
+    """The conversations an inbound message may be about (open, or ones that reached the
+    customer), newest first, locked for the batch."""
+    return list(
+        session.exec(
+            orm_select(Conversation)
+            .where(
+                which,
+                col(Conversation.state).in_(
+                    [
+                        ConversationState.ACTIVE,
+                        ConversationState.COMPLETED,
+                        ConversationState.EXPIRED,
+                    ]
+                ),
+            )
+            .order_by(col(Conversation.id).desc())
+            .with_for_update()
+        ).all()
+    )
