@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the `postlive` CLI."""
-    from bot.cli import clean_errors
+    from bot.cli_common import clean_errors
 
     telegram_app = typer.Typer(help="Telegram bot.", no_args_is_help=True)
     app.add_typer(telegram_app, name="telegram")
@@ -61,14 +61,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the QR codes (Telegram and WhatsApp) that join a live show's audience."""
         from adapters.telegram import qr
-        from bot.bootstrap import build
+        from bot.cli_common import load_app
         from bot.db import session_scope
         from bot.join import find_show, register_show
 
         settings = Settings()
         if bot_username is None and configured(settings):
             bot_username = asyncio.run(fetch_username(settings))
-        application = build(settings)
+        application = load_app()
         with session_scope(application.engine) as session:
             if tag:
                 found = register_show(session, show, tag, title, application.clock.now())

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Bot
 from telegram.error import TelegramError
 
 from bot import media as stored_media
-from bot.bootstrap import App
 from bot.db import session_scope
 from bot.media import MediaRejected, MediaStore
 from bot.messages import Inbound
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 

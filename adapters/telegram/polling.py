@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -22,8 +22,10 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 from adapters.telegram.client import ALLOWED_UPDATES, LoopBot, seconds
 from adapters.telegram.receive import process
 from adapters.telegram.updates import MalformedUpdate
-from bot.bootstrap import App
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -33,11 +34,13 @@ from adapters.telegram.updates import (
     ParsedUpdate,
     parse_update,
 )
-from bot.bootstrap import App
 from bot.db import session_scope
 from bot.locales import normalize_tag
 from bot.messages import Channel, Inbound
 from bot.models import Contact, InboundEvent
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
@@ -22,7 +23,9 @@ from starlette.responses import PlainTextResponse, Response
 from adapters.telegram.client import LoopBot
 from adapters.telegram.receive import accept, follow_up, register_follow_up
 from adapters.telegram.updates import MalformedUpdate
-from bot.bootstrap import App
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
 
