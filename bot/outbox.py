@@ -89,11 +89,15 @@ def enqueue(
     statement = _INSERTS.get(connection.dialect.name)
     if statement is None:
         table = Outbox.__table__  # type: ignore[attr-defined]
-        statement = upsert_insert(session)(table).on_conflict_do_nothing(
-            index_elements=["idempotency_key"]
+        # RETURNING tells a new row from a duplicate on both engines: psycopg reports a
+        # rowcount of -1 for ON CONFLICT DO NOTHING.
+        statement = (
+            upsert_insert(session)(table)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id)
         )
         _INSERTS[connection.dialect.name] = statement
-    return bool(connection.execute(statement, values).rowcount)
+    return connection.execute(statement, values).first() is not None
 
 
 #: The compiled-once INSERT ... ON CONFLICT DO NOTHING per dialect.

@@ -15,12 +15,19 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class BurstServer(ThreadingHTTPServer):
+    """Accepts a burst of connections at once (SDK clients with many in flight): the
+    default listen backlog of 5 makes the kernel reset the rest."""
+
+    request_queue_size = 128
+
+
 class LocalServer:
     def __init__(
         self,
         handler: type[BaseHTTPRequestHandler],
         *,
-        server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+        server_class: type[ThreadingHTTPServer] = BurstServer,
         poll_interval: float = 0.05,
     ) -> None:
         # Bound at once, so the URL is known before the first request.

@@ -50,8 +50,11 @@ def save(engine: Engine, seen: Sequence[Seen], labels: dict[str, str] | None = N
         insert = upsert_insert(session)
         for start in range(0, len(rows), _CHUNK):
             statement = insert(ShowComment).values(rows[start : start + _CHUNK])
-            result = session.execute(statement.on_conflict_do_nothing())
-            added += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            # RETURNING counts what was new: psycopg reports -1 rows for ON CONFLICT.
+            result = session.execute(
+                statement.on_conflict_do_nothing().returning(ShowComment.__table__.c.id)  # type: ignore[attr-defined]
+            )
+            added += len(result.all())
     return added
 
 

@@ -30,14 +30,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-from tests.fake_server import LocalServer
+from tests.fake_server import BurstServer, LocalServer
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "f4k3-4uth-t0k3n-for-tests"
@@ -400,7 +400,7 @@ class FakeTwilio:
         return header == f"Basic {expected}"
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(BurstServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """A client killed mid-request (the crash tests do it on purpose) is no news."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
