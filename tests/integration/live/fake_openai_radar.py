@@ -8,11 +8,12 @@ in the user message and that the answer reached the board.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fake_server import LocalServer
 
 CANON = {"quanto custa?": "Wie viel kostet es?", "envían a México?": "Liefert ihr nach Mexiko?"}
 
@@ -61,11 +62,8 @@ def serve(model: FakeModel) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LocalServer(Handler)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        yield server.start() + "/v1"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()

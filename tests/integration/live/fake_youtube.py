@@ -8,12 +8,13 @@ assert on what the real google-api-python-client sent.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.fake_server import LocalServer
 
 CHAT_ID = "Cg0KC2xpdmUtY2hhdC1pZA"
 
@@ -92,11 +93,8 @@ def serve(fake: FakeYouTube) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LocalServer(Handler)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield server.start() + "/"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
