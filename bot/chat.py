@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from bot import campaigns, coupons
+from bot import campaigns, coupons, rendering
 from bot.bootstrap import build, simulator
 from bot.clock import Clock
 from bot.db import session_scope
@@ -99,14 +99,5 @@ def _show(console: Console, message: Outbound) -> None:
 
 
 def choice_lines(choices: tuple[Choice, ...]) -> list[str]:
-    """As WhatsApp shows them (adapters/whatsapp/render.py; a test keeps the two equal):
-    a rating's own titles ("5 ⭐⭐⭐⭐⭐"), since the number typed is the rating; other
-    choices numbered "1. Love it", since the number typed is the position."""
-    if choices and all(_is_scale(choice) for choice in choices):
-        return [choice.title for choice in choices]
-    return [f"{index}. {choice.title}" for index, choice in enumerate(choices, start=1)]
-
-
-def _is_scale(choice: Choice) -> bool:
-    value = choice.payload.rpartition(":")[2]
-    return value.isdigit() and choice.title.startswith(value)
+    """As WhatsApp shows them: the one numbered-list rendering (bot.rendering)."""
+    return rendering.choice_lines(choices)

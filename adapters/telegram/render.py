@@ -1,5 +1,8 @@
 """An `Outbound` as Bot API calls, within Telegram's limits.
 
+Splitting, the numbered list and the empty-text placeholder are bot.rendering's; this
+module declares Telegram's `CAPABILITIES` and turns the neutral parts into PTB objects.
+
 - Text is sent as plain text (no parse_mode): survey texts and coupon codes contain
   `_`, `*` and `[` that Markdown would eat or reject, and nothing we send needs markup.
 - A message is at most 4096 characters, which Telegram counts in UTF-16 code units; longer
@@ -16,23 +19,32 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import rendering
 from bot.messages import Choice, Outbound
+from bot.rendering import Capabilities, MediaPlacement
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
-#: Inline keyboards above this many buttons are refused by Telegram.
+#: Inline keyboards above this many buttons are refused by Telegram: more choices than
+#: this become a numbered list instead.
 MAX_BUTTONS = 100
 #: callback_data of a keyboard already answered: tapping it again only gets an ack.
 NOOP = "-"
 CHOSEN = "✓ "
+CAPABILITIES = Capabilities(
+    max_text=MAX_TEXT,
+    buttons=True,
+    max_buttons=MAX_BUTTONS,
+    number_multiple=True,
+    media=MediaPlacement.SEPARATE_FIRST,
+    placeholder="…",  # Telegram refuses empty text, and a keyboard needs a message
+)
 
 _SHORTENED = re.compile(r".*~[0-9a-f]{8}", re.DOTALL)
-_GLUE = {"\u200d", "\u2060", "\ufe0e", "\ufe0f"}
 
 
 @dataclass(frozen=True)
@@ -45,31 +57,20 @@ class Part:
 
 
 def render(message: Outbound) -> list[Part]:
-    parts: list[Part] = []
-    if message.media_url:
-        parts.append(Part(photo_url=message.media_url))
-    choices = message.choices[:MAX_BUTTONS]
-    text = message.text
-    if message.multiple and choices:
-        numbered = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
-        text = f"{text}\n\n{numbered}"
-    pieces = split_text(text) if text.strip() else []
-    if not pieces and (choices or not parts):
-        pieces = ["…"]  # Telegram refuses empty text, and a keyboard needs a message
-    for index, piece in enumerate(pieces):
-        last = index == len(pieces) - 1
-        parts.append(Part(text=piece, reply_markup=keyboard(choices) if last else None))
-    return parts
+    """The neutral parts (bot.rendering) as Bot API calls: buttons become the keyboard."""
+    return [
+        Part(photo_url=part.media_url)
+        if part.text is None
+        else Part(text=part.text, reply_markup=keyboard(part.buttons))
+        for part in rendering.render(message, CAPABILITIES)
+    ]
 
 
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     if not choices:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(c.title.strip() or c.payload, callback_data=callback_data(c))]
-            for c in choices
-        ]
+        [[InlineKeyboardButton(c.title, callback_data=callback_data(c))] for c in choices]
     )
 
 
@@ -96,47 +97,9 @@ def is_shortened(data: str) -> bool:
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return rendering.utf16_units(text)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Pieces of at most `limit` UTF-16 units, broken where a reader would break them."""
-    pieces = []
-    rest = text
-    while utf16_len(rest) > limit:
-        cut = _cut(rest, limit)
-        piece = rest[:cut].rstrip()
-        if piece:
-            pieces.append(piece)
-        rest = rest[cut:].lstrip()
-    if rest.strip():
-        pieces.append(rest)
-    return pieces
-
-
-def _cut(text: str, limit: int) -> int:
-    fits, units = 0, 0
-    for char in text:
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            break
-        fits += 1
-    window = text[:fits]
-    for separator in ("\n\n", "\n", " "):
-        at = window.rfind(separator)
-        if at > fits // 2:
-            return at + len(separator)
-    # No break in the second half: a hard cut, but not inside an emoji or accented letter.
-    cut = fits
-    while cut > 1 and (_joins(text[cut]) or text[cut - 1] == "\u200d"):
-        cut -= 1
-    return cut
-
-
-def _joins(char: str) -> bool:
-    return (
-        unicodedata.combining(char) != 0
-        or char in _GLUE
-        or "\U0001f3fb" <= char <= "\U0001f3ff"  # skin-tone modifiers
-        or unicodedata.category(char) == "Mn"
-    )
+    return rendering.split(text, limit)

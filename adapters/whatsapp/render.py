@@ -3,30 +3,31 @@ split under Twilio's 1,600-character body limit, template variables by position.
 
 Free-form WhatsApp messages have no buttons unless a quick-reply Content template is
 registered for them; a numbered list works everywhere, and the engine reads "2", the
-choice's text or its number word in any language.
+choice's text or its number word in any language. Splitting and the list itself are
+bot.rendering's; this module declares WhatsApp's `CAPABILITIES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot import rendering
 from bot.messages import Choice, Outbound
+from bot.rendering import Capabilities, Part
 
-#: Twilio refuses a Body longer than 1,600 characters (error 21617).
+#: Twilio refuses a Body longer than 1,600 characters (error 21617), counted in UTF-16
+#: code units. Free-form WhatsApp has no buttons: choices are always a numbered list.
 MAX_BODY = 1600
+CAPABILITIES = Capabilities(max_text=MAX_BODY, buttons=False)
+
+
+def render(message: Outbound) -> list[Part]:
+    """The free-form messages (Body, and MediaUrl on the last) for `message`."""
+    return rendering.render(message, CAPABILITIES)
 
 
 def choice_lines(choices: tuple[Choice, ...]) -> list[str]:
-    """Choices as lines: "1. Love it", but a rating's own titles ("5 ⭐⭐⭐⭐⭐") as they
-    are, since there the number a customer types is the rating, not the line's position."""
-    if all(_is_scale(choice) for choice in choices):
-        return [choice.title for choice in choices]
-    return [f"{index}. {choice.title}" for index, choice in enumerate(choices, start=1)]
-
-
-def _is_scale(choice: Choice) -> bool:
-    value = choice.payload.rpartition(":")[2]
-    return value.isdigit() and choice.title.startswith(value)
+    return rendering.choice_lines(choices)
 
 
 def body_of(message: Outbound) -> str:
@@ -35,39 +36,10 @@ def body_of(message: Outbound) -> str:
     return f"{message.text}\n\n" + "\n".join(choice_lines(message.choices))
 
 
-def _units(text: str) -> int:
-    """Length as Twilio counts it: UTF-16 code units (an emoji outside the BMP is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
-    """Parts of at most `limit` units, cut at a paragraph, a line or a space when one is
-    near, never inside a character."""
-    parts: list[str] = []
-    rest = text
-    while _units(rest) > limit:
-        cut = _longest_prefix(rest, limit)
-        head = rest[:cut]
-        for separator in ("\n\n", "\n", " "):
-            at = head.rfind(separator)
-            if at >= cut // 2:  # a break in the second half of the part: use it
-                cut = at + len(separator)
-                break
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not parts:
-        parts.append(rest)
-    return parts
-
-
-def _longest_prefix(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            return max(index, 1)
-    return len(text)
+    """Parts of at most `limit` UTF-16 units (bot.rendering.split); a body is never
+    absent, so blank text is one part as it is."""
+    return rendering.split(text, limit) or [text]
 
 
 def content_variables(variables: Mapping[str, str]) -> dict[str, str]:

@@ -47,7 +47,7 @@ from twilio.rest import Client
 
 from adapters.whatsapp.client import RedirectingHttpClient, build_client, retry_after
 from adapters.whatsapp.errors import delivery_error
-from adapters.whatsapp.render import body_of, content_variables, split_body
+from adapters.whatsapp.render import content_variables, render
 from bot.errors import OutsideWindow, TransientDeliveryError
 from bot.messages import Outbound
 from bot.ratelimit import Limit, RateLimiter
@@ -120,7 +120,7 @@ class TwilioSender:
         if message.business_initiated and message.template is not None:
             body = None  # Twilio renders the template: its text is not ours to compare
         else:
-            body = split_body(body_of(message))[-1]
+            body = render(message)[-1].text or ""
         return [
             sid
             for sid, text, direction, status in reversed(found)
@@ -149,15 +149,15 @@ class TwilioSender:
         return await self._create(to, params, key)
 
     async def _free_form(self, message: Outbound, to: str, key: str) -> str:
-        parts = split_body(body_of(message))
+        parts = render(message)
         done = self._parts_sent.get(key, [])
         sid = done[-1] if done else ""
-        for index, body in enumerate(parts):
+        for index, part in enumerate(parts):
             if index < len(done):
                 continue  # accepted on an earlier attempt of this row
-            params: dict[str, Any] = {"body": body}
-            if message.media_url and index == len(parts) - 1:
-                params["media_url"] = [message.media_url]
+            params: dict[str, Any] = {"body": part.text or ""}
+            if part.media_url:
+                params["media_url"] = [part.media_url]
             if index:
                 await self.limiter.acquire("whatsapp", to)
             sid = await self._create(to, params, key)
