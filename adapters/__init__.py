@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from bot.shop import CouponShop
     from bot.translation import Translator
 
-#: channel name -> adapter package; Slack is the team's side and sends no survey messages.
+#: channel name -> adapter package; Slack is the team's side and sends no survey messages
+#: (its posts are outbox rows all the same: `team_senders`).
 CHANNELS = {"whatsapp": "adapters.whatsapp", "telegram": "adapters.telegram"}
 TEAM = ("adapters.slack",)
 
@@ -69,6 +70,16 @@ def senders(settings: Settings) -> dict[str, Sender]:
         if sender is not None:
             built[channel] = sender
     return built
+
+
+def team_senders(app: App) -> dict[str, Sender]:
+    """Senders of the team's side: Slack posts are outbox rows too (channel "slack"),
+    sent by the App's SlackTeam; empty without Slack."""
+    if app.slack is None:
+        return {}
+    from adapters.slack.sender import SlackSender
+
+    return {"slack": SlackSender(app.slack)}
 
 
 def translator(settings: Settings) -> Translator | None:

@@ -124,6 +124,9 @@ def build(
         serve_with_polling=adapters.serve_with_polling,
     )
     app.slack = adapters.slack_team(app)
+    # The team's posts (Slack digests, alerts) are outbox rows sent by the same worker.
+    for channel, sender in adapters.team_senders(app).items():
+        app.senders.setdefault(channel, sender)
     return app
 
 

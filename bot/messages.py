@@ -16,6 +16,8 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     TELEGRAM = "telegram"
     SIMULATOR = "simulator"
+    #: The team's side: posts to Slack channels go through the outbox like the rest.
+    SLACK = "slack"
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,8 @@ class Outbound:
     #: What this message is in the conversation ("question:overall", "thank_you"...):
     #: for metrics, logs and the simulator, never shown to the customer.
     kind: str = ""
+    #: What the channel renders at send time from current data instead of `text` (a Slack
+    #: alert: {"alert": answer_id}; a digest: {"digest": campaign_id, "final": False}). The
+    #: outbox then keeps no copy of customers' words for the team's channel, and a row
+    #: retried later posts what is true then.
+    source: dict[str, Any] | None = None

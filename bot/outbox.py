@@ -38,6 +38,7 @@ def to_payload(message: Outbound) -> dict[str, Any]:
             else None
         ),
         "business_initiated": message.business_initiated,
+        **({"source": dict(message.source)} if message.source else {}),
     }
 
 
@@ -54,6 +55,7 @@ def from_row(row: Outbox) -> Outbound:
         template=Template(template["ref"], template.get("variables", {})) if template else None,
         business_initiated=bool(p.get("business_initiated")),
         kind=row.kind,
+        source=p.get("source"),
     )
 
 
@@ -102,6 +104,13 @@ def enqueue(
 
 #: The compiled-once INSERT ... ON CONFLICT DO NOTHING per dialect.
 _INSERTS: dict[str, Any] = {}
+
+
+def enqueue_one(engine: Engine, key: str, message: Outbound, *, kind: str, now: datetime) -> bool:
+    """`enqueue` in a transaction of its own, for a caller that changes nothing else (a
+    team-side post: the claim that made it due was committed by its service)."""
+    with session_scope(engine) as session:
+        return enqueue(session, key, message, kind=kind, now=now)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,19 @@ Slash commands and interactivity arrive at POST /slack/events through slack-bolt
 AsyncApp (signature and 5-minute timestamp window checked, ack within 3 s); messages
 leave through slack-sdk's AsyncWebClient pointed at SLACK_API_URL.
 
-The worker calls the hooks below; each is a no-op returning 0/False when Slack (or the
-channel it needs) is not configured:
+The scheduler calls the hooks below; each is a no-op returning 0/False when Slack (or the
+channel it needs) is not configured. They queue outbox rows (channel "slack"); the
+outbox worker posts them through adapters.slack.sender:
 
     post_pending_alerts(app) -> int        new urgent complaints to SLACK_ALERT_CHANNEL
     post_due_digests(app) -> int           daily digests to SLACK_DIGEST_CHANNEL
     post_final_digest(app, campaign_id)    once, when a campaign ends
     post_final_digests(app) -> int         every ended campaign still without its final one
-    post_digest(app, campaign_id, channel) on demand (`postlive digest ID --post`)
+    post_digest(app, campaign_id, channel) on demand (`postlive digest ID --post`): queued
+                                           and delivered at once
 
-Slack sends no survey messages, so `sender()` is always None.
+Slack sends no survey messages, so `sender(settings)` is None; the team's sender is built
+per App (adapters.team_senders).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 acknowledge, reply to the customer (in their language), or say it is not a complaint.
 
 An answer the analysis marked `alert_status="open"` is leased (bot.services.alert_handling
-.claim_for_posting) before it is posted, so two workers never post it twice, and a lease
-left by a crashed worker is taken again after a few minutes.
+.claim_for_posting) and queued in the outbox (channel "slack"); the worker posts it
+through adapters.slack.sender. Edits of a posted alert (acknowledged, replied) stay
+direct chat.update calls: they answer a click the team is waiting on.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from adapters.slack.blocks import Block, actions, button, context, escape, quote
 from adapters.slack.labels import TeamLanguage
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
+from bot import outbox
+from bot.messages import Channel, Outbound
 from bot.services import alert_handling
 from bot.services.alert_handling import AlertView
 
@@ -23,6 +26,8 @@ ACK = "alert_ack"
 REPLY = "alert_reply"
 NOT_COMPLAINT = "alert_not_complaint"
 LOG_BLOCK = "alert-log"
+#: The outbox rows' kind.
+KIND = "slack_alert"
 
 
 def masked(address: str) -> str:
@@ -75,26 +80,23 @@ def log_lines_of(message_blocks: list[Block]) -> list[str]:
 
 
 async def post_pending(team: SlackTeam, limit: int = 50) -> int:
+    """Queue a post for each new urgent complaint (the outbox worker sends it through
+    adapters.slack.sender, which records where it landed); returns how many were queued.
+
+    A lease run out (the row still queued after CLAIM_TTL, or dead) queues another row;
+    the sender posts an alert once whatever number of rows asks for it.
+    """
     channel = team.settings.slack_alert_channel
     if not channel:
         return 0
-    posted = 0
-    engine = team.app.engine
-    for answer_id in await team.db(
-        alert_handling.claim_for_posting, engine, team.app.clock.now(), limit
-    ):
-        view = await team.db(alert_handling.find, engine, answer_id)
-        if view is None:
-            continue
-        try:
-            message = await team.poster.post(channel, alert_blocks(view, team.language, []))
-        except Exception:
-            await team.db(alert_handling.posted, engine, answer_id, None)  # next round retries
-            log.exception("alert for answer %s could not be posted", answer_id)
-            continue
-        await team.db(alert_handling.posted, engine, answer_id, message.ref)
-        posted += 1
-    return posted
+    queued = 0
+    engine, now = team.app.engine, team.app.clock.now()
+    for answer_id in await team.db(alert_handling.claim_for_posting, engine, now, limit):
+        message = Outbound(Channel.SLACK, channel, "", kind=KIND, source={"alert": answer_id})
+        key = f"slack:alert:{answer_id}:{now.isoformat()}"
+        if await team.db(outbox.enqueue_one, engine, key, message, kind=KIND, now=now):
+            queued += 1
+    return queued
 
 
 async def refresh(team: SlackTeam, answer_id: int, ref: str | None, extra: list[str]) -> None:

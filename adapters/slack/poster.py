@@ -1,9 +1,14 @@
-"""Everything postlive posts to Slack goes through here: paced per channel, retried on 429.
+"""Slack Web API calls: paced per channel, Slack's errors made ours.
 
-Slack allows about one message per second per channel; bursts beyond that are answered
-with 429 and Retry-After. A small per-channel limiter spaces our own messages so we
-rarely meet the limit, and the SDK's `AsyncRateLimitErrorRetryHandler` waits out the
-Retry-After when we do. Errors become `SlackError` carrying Slack's error code.
+Two callers. The outbox's Slack sender (adapters.slack.sender) posts digests, alerts and
+coupon warnings: its client has no retry handler, so a 429 becomes `RateLimited(
+Retry-After)` and the outbox's one policy (bot.ratelimit) waits and bounds it. The
+interactive paths (editing an alert after a click, ephemeral answers, the live radar
+board edited in place every few seconds) call Slack directly through the team's client,
+whose SDK `AsyncRateLimitErrorRetryHandler` waits out a Retry-After a few times: the
+team is waiting on those, and only the newest state of an edit matters, so an outbox row
+per edit would queue stale boards. A small per-channel limiter spaces those calls.
+Errors become `SlackError` carrying Slack's error code.
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._uploads: dict[str, dict[str, Any]] = {}
         self._rate_limited = 0
+        self._retry_after = "0"
+        self._limited_method: str | None = None
         self._http: LocalServer | None = None
         self.url = ""
 
@@ -106,9 +108,12 @@ class FakeSlack:
 
     # -- test controls -----------------------------------------------------------------
 
-    def rate_limit(self, times: int) -> None:
-        """Answer the next `times` Web API calls with 429 and Retry-After: 0."""
+    def rate_limit(self, times: int, retry_after: int = 0, method: str | None = None) -> None:
+        """Answer the next `times` Web API calls (to `method` only, if given) with 429 and
+        `Retry-After: retry_after`."""
         self._rate_limited = times
+        self._retry_after = str(retry_after)
+        self._limited_method = method
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -129,10 +134,14 @@ class FakeSlack:
             return self._response(url.path.rsplit("/", 1)[1], params)
         method = url.path.removeprefix("/api/")
         with self._lock:
-            if self._rate_limited:
+            if self._rate_limited and self._limited_method in (None, method):
                 self._rate_limited -= 1
                 self.calls.append(Call(method, params, False, "ratelimited"))
-                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}
+                return (
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    {"Retry-After": self._retry_after},
+                )
         auth = request.headers.get("Authorization", "")
         if auth != f"Bearer {self.token}":
             return self._answer(method, params, {"ok": False, "error": "invalid_auth"})

@@ -13,9 +13,12 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import SecretStr
 
+from adapters.slack import post_due_digests, post_final_digest, post_pending_alerts
 from adapters.slack.team import SlackTeam
+from bot.bootstrap import App
+from bot.delivery import DeliveryReport
 from bot.digest import Digest
-from bot.services import digests
+from bot.services import delivery_now, digests
 from bot.settings import Settings
 from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import OPS, SIGNING_SECRET, FakeSlack
@@ -185,3 +188,31 @@ def build_digest(team: SlackTeam, campaign_id: int) -> Digest:
         token_cap=app.settings.analysis_campaign_token_cap,
         now=app.clock.now(),
     )
+
+
+# -- the team's posts are outbox rows: the jobs queue them, the worker sends them -----------
+
+
+async def send_slack(app: App) -> DeliveryReport:
+    """The outbox worker's next passes over the Slack rows (customer rows stay queued)."""
+    sender = app.senders["slack"]
+    return await delivery_now.drain(app.engine, {"slack": sender}, app.clock)
+
+
+async def alerts_posted(app: App) -> int:
+    """The alert job (it queues), then the Slack rows sent; returns how many were queued."""
+    queued = await post_pending_alerts(app)
+    await send_slack(app)
+    return queued
+
+
+async def digests_posted(app: App) -> int:
+    queued = await post_due_digests(app)
+    await send_slack(app)
+    return queued
+
+
+async def final_posted(app: App, campaign_id: int) -> bool:
+    queued = await post_final_digest(app, campaign_id)
+    await send_slack(app)
+    return queued

@@ -7,12 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.slack import post_pending_alerts
 from bot import coupons
 from bot.bootstrap import App
 from bot.db import session_scope
 from tests.integration.slack.fake_slack import ALERTS, FakeSlack
-from tests.integration.slack.support import SlackClient, texts
+from tests.integration.slack.support import SlackClient, alerts_posted, texts
 from tests.integration.test_coupon_redemption_digest import WHEN, campaign_with, give_codes
 
 pytestmark = pytest.mark.timeout(60)
@@ -40,8 +39,8 @@ async def test_a_pool_about_to_run_out_is_posted_to_the_alert_channel_once(
     campaign_with(app, {"US": 30}, state="active")
     with session_scope(app.engine) as session:
         coupons.generate(session, "post-live", 5)
-    await post_pending_alerts(app)
-    await post_pending_alerts(app)
+    await alerts_posted(app)
+    await alerts_posted(app)
     (warning,) = fake_slack.in_channel(ALERTS)
     shown = texts(warning.blocks)
     assert "Coupon pool `post-live` is running out" in shown

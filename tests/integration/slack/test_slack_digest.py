@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import update
 
 from adapters.slack import digests as slack_digests
-from adapters.slack import post_due_digests, post_final_digest
 from adapters.slack.blocks import MAX_BLOCKS, fit, section
 from adapters.slack.digest_blocks import render
 from adapters.slack.labels import TeamLanguage
@@ -21,7 +20,13 @@ from bot.services import digests
 from tests.conftest import add_contact
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import DIGESTS, OPS, FakeSlack
-from tests.integration.slack.support import SlackClient, build_digest, texts
+from tests.integration.slack.support import (
+    SlackClient,
+    build_digest,
+    digests_posted,
+    final_posted,
+    texts,
+)
 from tests.integration.test_survey_journey import start_campaign
 
 pytestmark = pytest.mark.timeout(60)
@@ -128,12 +133,12 @@ async def test_daily_digest_once_a_day_at_the_team_time_and_a_final_one(
             update(Campaign).where(Campaign.id == seeded.campaign_id).values(digest_time="09:00")
         )
     # Created yesterday 01:00 UTC; now 01:00 UTC: yesterday's 09:00 slot is due.
-    assert await post_due_digests(app) == 1
-    assert await post_due_digests(app) == 0
+    assert await digests_posted(app) == 1
+    assert await digests_posted(app) == 0
     app.clock.advance(hours=7, minutes=59)  # 08:59: today's slot not yet
-    assert await post_due_digests(app) == 0
+    assert await digests_posted(app) == 0
     app.clock.advance(minutes=1)
-    assert await post_due_digests(app) == 1
+    assert await digests_posted(app) == 1
     every_call_accepted(fake_slack)
     assert len(fake_slack.files) == 2
 
@@ -144,12 +149,12 @@ async def test_daily_digest_once_a_day_at_the_team_time_and_a_final_one(
             .values(status=CampaignStatus.COMPLETED, ended_at=app.clock.now())
         )
     app.clock.advance(minutes=5)
-    assert await post_final_digest(app, seeded.campaign_id) is True
-    assert await post_final_digest(app, seeded.campaign_id) is False
+    assert await final_posted(app, seeded.campaign_id) is True
+    assert await final_posted(app, seeded.campaign_id) is False
     last = fake_slack.in_channel(DIGESTS)[-1]
     assert "Final digest" in texts(last.blocks)
     app.clock.advance(days=1)
-    assert await post_due_digests(app) == 0  # an ended campaign gets no daily digest
+    assert await digests_posted(app) == 0  # an ended campaign gets no daily digest
 
 
 async def test_slack_rate_limit_is_waited_out(

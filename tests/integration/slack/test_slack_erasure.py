@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from adapters.slack import post_pending_alerts
 from adapters.slack.erasure import erase_due
 from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
@@ -17,7 +16,7 @@ from bot.models import Contact, SlackQuote
 from bot.privacy import find_contacts, forget, remember_quote
 from bot.quote_eraser import ERASED
 from tests.integration.slack.fake_slack import ALERTS, FakeSlack
-from tests.integration.slack.support import texts
+from tests.integration.slack.support import alerts_posted, texts
 from tests.integration.slack.test_slack_alerts import open_alert
 
 pytestmark = pytest.mark.timeout(60)
@@ -27,7 +26,7 @@ async def test_the_alert_quoting_a_forgotten_customer_is_edited_to_erased(
     app: App, team: SlackTeam, fake_slack: FakeSlack
 ) -> None:
     answer_id, address = open_alert(app)
-    assert await post_pending_alerts(app) == 1
+    assert await alerts_posted(app) == 1
     [alert] = fake_slack.in_channel(ALERTS)
     quoted = "配信で見た色と違いました"
     assert quoted in texts(alert.blocks)
@@ -72,7 +71,7 @@ def test_the_forget_command_edits_the_slack_alert_at_once(
     import asyncio
 
     _, address = open_alert(app)
-    assert asyncio.run(post_pending_alerts(app)) == 1
+    assert asyncio.run(alerts_posted(app)) == 1
     for name, value in {
         "DATABASE_URL": app.settings.database_url,
         "SLACK_BOT_TOKEN": fake_slack.token,

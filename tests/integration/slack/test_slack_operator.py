@@ -9,7 +9,6 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import update
 
-from adapters.slack import post_due_digests, post_final_digest
 from bot import campaigns
 from bot.bootstrap import App
 from bot.db import session_scope
@@ -18,7 +17,7 @@ from bot.settings import Settings
 from tests.conftest import add_contact
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import FakeSlack
-from tests.integration.slack.support import STRANGER, SlackClient
+from tests.integration.slack.support import STRANGER, SlackClient, digests_posted, final_posted
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.timeout(60)
@@ -83,12 +82,12 @@ async def test_test_campaigns_get_no_daily_nor_final_digest(
             .where(Campaign.id == seeded.campaign_id)  # type: ignore[arg-type]
             .values(is_test=True, digest_time="09:00")
         )
-    assert await post_due_digests(app) == 0
+    assert await digests_posted(app) == 0
     with session_scope(app.engine) as session:
         session.execute(
             update(Campaign)
             .where(Campaign.id == seeded.campaign_id)  # type: ignore[arg-type]
             .values(status=CampaignStatus.COMPLETED, ended_at=app.clock.now())
         )
-    assert await post_final_digest(app, seeded.campaign_id) is False
+    assert await final_posted(app, seeded.campaign_id) is False
     assert fake_slack.files == []

@@ -14,7 +14,6 @@ import pytest
 from sqlmodel import col, func, select
 
 from adapters.simulator import SimulatorChannel
-from adapters.slack import post_pending_alerts
 from bot.bootstrap import App, build
 from bot.db import session_scope
 from bot.delivery import deliver_due
@@ -25,6 +24,7 @@ from tests.integration.slack.support import (
     AGENT,
     STRANGER,
     SlackClient,
+    alerts_posted,
     button_value,
     sign,
     submission,
@@ -61,7 +61,7 @@ def reply_rows(app: App, answer_id: int) -> list[Outbox]:
 
 async def _alert(app: App, fake_slack: FakeSlack) -> tuple[int, str, dict[str, object]]:
     answer_id, address = open_alert(app)
-    await post_pending_alerts(app)
+    await alerts_posted(app)
     alert = fake_slack.in_channel(ALERTS)[0]
     return answer_id, address, {"ts": alert.ts, "blocks": alert.blocks}
 
