@@ -36,7 +36,13 @@ from sqlmodel import col, select
 from bot import outbox
 from bot.clock import Clock
 from bot.db import session_scope
-from bot.errors import OutsideWindow, RateLimited, RecipientOptedOut, RecipientUnreachable
+from bot.errors import (
+    OutsideWindow,
+    RateLimited,
+    RecipientOptedOut,
+    RecipientUnreachable,
+    Refused,
+)
 from bot.messages import Outbound
 from bot.models import Contact, Outbox, OutboxStatus
 from bot.ratelimit import RateLimiter
@@ -189,6 +195,11 @@ class Delivery:
             await self._record(_unreachable, self.engine, row, exc, self.clock.now())
             report.failed += 1
             report.errors.append(exc.reason)
+        except Refused as exc:
+            # Retrying cannot help (a channel we are not in, a malformed message).
+            await self._record(_fail, self.engine, row, str(exc), exc.code[:32])
+            report.failed += 1
+            report.errors.append(str(exc))
         except OutsideWindow as exc:
             # The adapter already tried the template path; nothing more we can do with it.
             await self._record(_fail, self.engine, row, str(exc), "outside_window")

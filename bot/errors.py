@@ -76,6 +76,15 @@ class TransientDeliveryError(DeliveryError):
     pass
 
 
+class Refused(DeliveryError):
+    """The provider refused this message for good (a Slack channel the bot is not in, a
+    malformed message): the row fails at once instead of being retried."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        super().__init__(f"refused: {code} {detail}".strip())
+
+
 class RecipientUnreachable(DeliveryError):
     def __init__(self, reason: str) -> None:
         self.reason = reason

@@ -33,9 +33,10 @@ from collections import OrderedDict
 from adapters.slack.alerts import alert_blocks
 from adapters.slack.blocks import Block, actions, button, section
 from adapters.slack.digest_blocks import render
-from adapters.slack.poster import ChannelLimiter, Posted, Poster, web_client
+from adapters.slack.poster import ChannelLimiter, Posted, Poster, SlackError, web_client
 from adapters.slack.team import SlackTeam
 from bot import rendering
+from bot.errors import Refused
 from bot.messages import Outbound
 from bot.ratelimit import Limit, RateLimiter
 from bot.rendering import Capabilities, Markup
@@ -56,6 +57,24 @@ CAPABILITIES = Capabilities(
     markup=Markup.SLACK_MRKDWN,
 )
 _MEMORY = 1000
+#: Slack errors no retry can fix: the row fails at once (bot.errors.Refused).
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "no_text",
+        "msg_too_long",
+        "too_many_attachments",
+        "restricted_action",
+    }
+)
 
 
 def blocks_of(message: Outbound) -> list[Block]:
@@ -91,6 +110,14 @@ class SlackSender:
         self.posted: OrderedDict[str, list[Posted]] = OrderedDict()
 
     async def send(self, message: Outbound, *, key: str) -> str | None:
+        try:
+            return await self._send(message, key)
+        except SlackError as exc:
+            if exc.error in PERMANENT:
+                raise Refused(exc.error, exc.detail) from exc
+            raise  # unreachable, 5xx, unknown: the outbox retries, bounded
+
+    async def _send(self, message: Outbound, key: str) -> str | None:
         source = message.source or {}
         if "alert" in source:
             return await self._alert(message.address, int(source["alert"]))

@@ -80,6 +80,17 @@ async def test_429s_are_bounded_then_the_row_fails(app: App, fake_slack: FakeSla
     assert len(fake_slack.calls_to("chat.postMessage")) == DEFAULT_POLICY.rate_limited
 
 
+async def test_a_post_slack_refuses_for_good_fails_at_once(app: App, fake_slack: FakeSlack) -> None:
+    seeded = seed(app, 8, themes=1)
+    team = app.slack
+    assert team is not None
+    await slack_digests.queue_digest(team, seeded.campaign_id, "C0NOTJOINED")
+    report = await send_slack(app)
+    assert report.failed == 1 and report.retried == 0
+    [row] = slack_rows(app)
+    assert (row.status, row.error_code, row.attempts) == ("failed", "channel_not_found", 1)
+
+
 async def test_an_alert_queued_twice_after_its_lease_is_posted_once(
     app: App, fake_slack: FakeSlack
 ) -> None:
