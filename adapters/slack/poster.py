@@ -13,22 +13,22 @@ Errors become `SlackError` carrying Slack's error code.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Block, fallback_text
+from bot import ratelimit
 from bot.errors import PostliveError, RateLimited
+from bot.ratelimit import Limit, RateLimiter
+
+#: The rate-limit channel name every Slack call is paced under (per Slack channel).
+SLACK = "slack"
 
 
 class SlackError(PostliveError):
@@ -39,42 +39,20 @@ class SlackError(PostliveError):
         super().__init__(f"slack {method} failed: {error} {detail}".strip())
 
 
-def web_client(token: str, base_url: str, *, rate_limit_retries: int = 3) -> AsyncWebClient:
-    """The SDK client pointed at SLACK_API_URL (tests point it at a local fake)."""
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """The SDK client pointed at SLACK_API_URL (tests point it at a local fake). It retries
+    a dropped connection once; a 429 is ours to handle (bot.ratelimit's one policy)."""
     return AsyncWebClient(
         token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-        ],
+        retry_handlers=[AsyncConnectionErrorRetryHandler()],
     )
 
 
-class ChannelLimiter:
-    """At most one call per `interval` seconds per channel; channels do not wait on each other."""
-
-    def __init__(
-        self,
-        interval: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.interval = interval
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def wait(self, channel: str) -> None:
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        async with lock:
-            now = self._monotonic()
-            due = self._next.get(channel, now)
-            if due > now:
-                await self._sleep(due - now)
-                now = due
-            self._next[channel] = now + self.interval
+def channel_limiter(messages_per_second: float = 1.0) -> RateLimiter:
+    """Slack's pace: about one message per second per channel; channels do not wait on
+    each other."""
+    return RateLimiter({SLACK: Limit(per_recipient=max(messages_per_second, 0.001))})
 
 
 @dataclass(frozen=True)
@@ -94,30 +72,44 @@ class Posted:
 
 
 class Poster:
-    def __init__(self, client: AsyncWebClient, limiter: ChannelLimiter | None = None) -> None:
+    """Slack Web API calls paced per channel by `limiter` (bot.ratelimit).
+
+    `retry_rate_limited`: a 429 is waited out here (Retry-After honoured, bounded by
+    bot.ratelimit.RetryPolicy) for callers without an outbox row; False re-raises it as
+    `RateLimited` for the outbox to reschedule the row (adapters.slack.sender).
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        limiter: RateLimiter | None = None,
+        *,
+        retry_rate_limited: bool = True,
+    ) -> None:
         self.client = client
-        self.limiter = limiter or ChannelLimiter()
+        self.limiter = limiter or channel_limiter()
+        self.retry_rate_limited = retry_rate_limited
 
     async def post(
         self, channel: str, blocks: list[Block], text: str | None = None, thread_ts: str = ""
     ) -> Posted:
-        await self.limiter.wait(channel)
         kwargs: dict[str, Any] = {}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        response = await self._call(
+        response = await self._paced(
+            channel,
             "chat.postMessage",
-            self.client.chat_postMessage(
+            lambda: self.client.chat_postMessage(
                 channel=channel, text=text or fallback_text(blocks), blocks=blocks, **kwargs
             ),
         )
         return Posted(str(response["channel"]), str(response["ts"]))
 
     async def update(self, posted: Posted, blocks: list[Block], text: str | None = None) -> None:
-        await self.limiter.wait(posted.channel)
-        await self._call(
+        await self._paced(
+            posted.channel,
             "chat.update",
-            self.client.chat_update(
+            lambda: self.client.chat_update(
                 channel=posted.channel,
                 ts=posted.ts,
                 text=text or fallback_text(blocks),
@@ -126,25 +118,37 @@ class Poster:
         )
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:
-        await self.limiter.wait(channel)
-        await self._call(
+        await self._paced(
+            channel,
             "chat.postEphemeral",
-            self.client.chat_postEphemeral(channel=channel, user=user, text=text),
+            lambda: self.client.chat_postEphemeral(channel=channel, user=user, text=text),
         )
 
     async def upload_png(
         self, channel: str, content: bytes, filename: str, title: str, comment: str = ""
     ) -> None:
-        await self.limiter.wait(channel)
-        await self._call(
+        await self._paced(
+            channel,
             "files.upload_v2",
-            self.client.files_upload_v2(
+            lambda: self.client.files_upload_v2(
                 channel=channel,
                 content=content,
                 filename=filename,
                 title=title,
                 initial_comment=comment or None,
             ),
+        )
+
+    async def _paced(self, channel: str, method: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """One call, paced; a 429 retried here (bounded) or raised, as configured."""
+        if not self.retry_rate_limited:
+            await self.limiter.acquire(SLACK, channel)
+            return await self._call(method, call())
+        return await ratelimit.call(
+            lambda: self._call(method, call()),
+            limiter=self.limiter,
+            channel=SLACK,
+            recipient=channel,
         )
 
     async def _call(self, method: str, call: Awaitable[Any]) -> Any:

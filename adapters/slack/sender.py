@@ -33,12 +33,11 @@ from collections import OrderedDict
 from adapters.slack.alerts import alert_blocks
 from adapters.slack.blocks import Block, actions, button, section
 from adapters.slack.digest_blocks import render
-from adapters.slack.poster import ChannelLimiter, Posted, Poster, SlackError, web_client
+from adapters.slack.poster import Posted, Poster, SlackError, channel_limiter, web_client
 from adapters.slack.team import SlackTeam
 from bot import rendering
 from bot.errors import Refused
 from bot.messages import Outbound
-from bot.ratelimit import Limit, RateLimiter
 from bot.rendering import Capabilities, Markup
 from bot.services import alert_handling, digests
 
@@ -95,15 +94,13 @@ class SlackSender:
         self.team = team
         settings = team.settings
         assert settings.slack_bot_token is not None  # SlackTeam checked
-        client = web_client(
-            settings.slack_bot_token.get_secret_value(),
-            settings.slack_api_url,
-            rate_limit_retries=0,
+        client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        # The outbox worker paces each row (one policy: bot.ratelimit); every call of a
+        # row (a digest's messages and chart) is paced here by the same limit, and a 429
+        # goes back to the outbox as RateLimited.
+        self.poster = Poster(
+            client, channel_limiter(settings.slack_channel_mps), retry_rate_limited=False
         )
-        # The outbox worker paces each row (one policy: bot.ratelimit); the parts after the
-        # first of a digest are paced here by the same limit.
-        self.poster = Poster(client, ChannelLimiter(0.0))
-        self.limiter = RateLimiter({"slack": Limit(per_recipient=settings.slack_channel_mps)})
         #: idempotency key -> messages of a multi-part post already accepted.
         self._parts: OrderedDict[str, list[Posted]] = OrderedDict()
         #: idempotency key -> every message of a finished post (on-demand callers read it).
@@ -153,7 +150,6 @@ class SlackSender:
         first = await self._blocks(channel, messages, key, remember=True, keep=True)
         png = await team.db(digests.chart_png, built)
         c = built.campaign
-        await self.limiter.acquire("slack", channel)
         await self.poster.upload_png(
             channel, png, f"postlive-campaign-{c.id}.png", f"Campaign {c.id} · {c.show}"[:200]
         )
@@ -175,8 +171,6 @@ class SlackSender:
         for index, blocks in enumerate(messages):
             if index < len(done):
                 continue
-            if index:
-                await self.limiter.acquire("slack", channel)
             posted = await self.poster.post(channel, blocks)
             if remember:
                 self.team.remember_digest(posted.ref, blocks)

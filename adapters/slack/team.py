@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.slack.labels import TeamLanguage
-from adapters.slack.poster import ChannelLimiter, Poster, web_client
+from adapters.slack.poster import Poster, channel_limiter, web_client
 from bot.errors import ConfigError
 from bot.services.actors import Actor, NotAllowed, Role, slack_actor
 from bot.translation import Translator
@@ -34,7 +34,6 @@ class SlackTeam:
         app: App,
         *,
         min_interval: float = 1.0,
-        rate_limit_retries: int = 3,
     ) -> None:
         settings = app.settings
         if settings.slack_bot_token is None:
@@ -42,11 +41,11 @@ class SlackTeam:
         self.app = app
         self.settings = settings
         self.client = web_client(
-            settings.slack_bot_token.get_secret_value(),
-            settings.slack_api_url,
-            rate_limit_retries=rate_limit_retries,
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_url
         )
-        self.poster = Poster(self.client, ChannelLimiter(min_interval))
+        # Direct calls (edits after a click, ephemeral answers): paced and retried on 429
+        # by bot.ratelimit; posts the jobs make go through the outbox (adapters.slack.sender).
+        self.poster = Poster(self.client, channel_limiter(1.0 / max(min_interval, 0.001)))
         self.translator: Translator | None = app.translator
         self.language = TeamLanguage(settings.team_language)
         self._inflight: set[asyncio.Task[Any]] = set()

@@ -168,7 +168,8 @@ async def test_slack_rate_limit_is_waited_out(
 
 
 async def test_the_limiter_paces_one_channel_not_the_others() -> None:
-    from adapters.slack.poster import ChannelLimiter
+    from adapters.slack.poster import SLACK
+    from bot.ratelimit import Limit, RateLimiter
 
     now = [0.0]
     waited: list[float] = []
@@ -177,9 +178,9 @@ async def test_the_limiter_paces_one_channel_not_the_others() -> None:
         waited.append(seconds)
         now[0] += seconds
 
-    limiter = ChannelLimiter(1.0, monotonic=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter({SLACK: Limit(per_recipient=1.0)}, now=lambda: now[0], sleep=sleep)
     for channel in ("C1", "C1", "C2", "C1"):
-        await limiter.wait(channel)
+        await limiter.acquire(SLACK, channel)
     assert waited == [1.0, 1.0]
 
 

@@ -11,10 +11,12 @@ from sqlmodel import select
 
 from adapters.slack import digests as slack_digests
 from adapters.slack import post_pending_alerts
+from adapters.slack.blocks import section
 from adapters.slack.sender import blocks_of
 from bot.bootstrap import App
 from bot.clock import utc
 from bot.db import session_scope
+from bot.errors import RateLimited
 from bot.messages import Channel, Choice, Outbound
 from bot.models import Outbox, OutboxStatus
 from bot.ratelimit import DEFAULT_POLICY
@@ -131,3 +133,19 @@ def test_neutral_messages_render_with_slacks_capabilities() -> None:
     too_many = tuple(Choice(f"c:{n}", f"c{n}") for n in range(26))  # over 25: a list
     [only] = blocks_of(Outbound(Channel.SLACK, ALERTS, "Pick", too_many))
     assert "26. c25" in texts([only])
+
+
+async def test_direct_calls_wait_out_429s_by_the_same_bounded_policy(
+    app: App, fake_slack: FakeSlack
+) -> None:
+    """Edits after a click and ephemeral answers stay direct calls: bot.ratelimit.call
+    retries them on 429 (Retry-After honoured), and gives up after the policy's bound."""
+    team = app.slack
+    assert team is not None
+    fake_slack.rate_limit(2)
+    await team.poster.post(DIGESTS, [section("after two 429s")])
+    assert [c.error for c in fake_slack.calls] == ["ratelimited", "ratelimited", None]
+    fake_slack.rate_limit(1000)
+    with pytest.raises(RateLimited):
+        await team.poster.post(DIGESTS, [section("never")])
+    assert len(fake_slack.calls) == 3 + DEFAULT_POLICY.rate_limited
