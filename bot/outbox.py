@@ -284,6 +284,13 @@ def requeue_as_template(
     session.add(row)
 
 
+def outcome(engine: Engine, key: str) -> tuple[str, str | None] | None:
+    """(status, error_code) of the row queued under `key`; None when there is none."""
+    with session_scope(engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.idempotency_key == key)).first()
+        return (row.status, row.error_code) if row else None
+
+
 def cancel_for_contact(session: Session, contact_id: int) -> int:
     """Drop everything not yet sent to a contact (they opted out or asked to be forgotten)."""
     result = session.execute(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import uuid
 
-from adapters.slack.poster import Posted
+from adapters.slack.poster import Posted, SlackError
 from adapters.slack.sender import SlackSender
 from adapters.slack.team import SlackTeam
 from bot import outbox
 from bot.delivery import DeliveryReport
 from bot.messages import Channel, Outbound
+from bot.models import OutboxStatus
 from bot.services import delivery_now, digests
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ async def post_digest(
     team: SlackTeam, campaign_id: int, channel: str, *, final: bool = False
 ) -> list[Posted]:
     """Queue one campaign's digest and deliver Slack's due rows now; returns its messages
-    (empty when it could not go yet: the row stays queued and the worker retries it)."""
+    (empty when it could not go yet: the row stays queued and the worker retries it).
+    Raises SlackError when Slack refused it for good (not_in_channel...)."""
     key = await queue_digest(team, campaign_id, channel, final=final)
     sender = team.app.senders.get(Channel.SLACK)
     if key is None or not isinstance(sender, SlackSender):
@@ -54,6 +56,10 @@ async def post_digest(
     report = await send_queued(team)
     if report.errors:
         log.warning("slack rows not delivered yet: %s", "; ".join(report.errors[:3]))
+    outcome = await team.db(outbox.outcome, team.app.engine, key)
+    if outcome and outcome[0] == OutboxStatus.FAILED:
+        # Refused for good (the app is not in that channel...): the caller tells the user.
+        raise SlackError("chat.postMessage", outcome[1] or "failed")
     return sender.posted.get(key, [])
 
 

@@ -1,8 +1,9 @@
 """The team's Slack, wired once per postlive App: Web API client, poster, bolt app.
 
 The composition root (bot.bootstrap.build) builds one `SlackTeam` per App (`app.slack`);
-the web routes, the worker hooks (`post_pending_alerts`, `post_due_digests`) and the CLI
-share it, and so one rate limiter.
+the web routes, the scheduler hooks (`post_pending_alerts`, `post_due_digests`) and the CLI
+share it. Its `poster` makes the direct calls (edits after a click, ephemeral answers);
+posts the jobs make are outbox rows sent by adapters.slack.sender.
 Slow work runs after bolt's ack, in tasks this object tracks, so a test (or a graceful
 shutdown) can wait for it with `idle()`.
 """

@@ -23,7 +23,7 @@ from bot.ratelimit import DEFAULT_POLICY
 from bot.services import delivery_now
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import ALERTS, DIGESTS, FakeSlack
-from tests.integration.slack.support import send_slack, texts
+from tests.integration.slack.support import SlackClient, send_slack, texts
 from tests.integration.slack.test_slack_alerts import answer, open_alert
 
 pytestmark = pytest.mark.timeout(120)
@@ -149,3 +149,14 @@ async def test_direct_calls_wait_out_429s_by_the_same_bounded_policy(
     with pytest.raises(RateLimited):
         await team.poster.post(DIGESTS, [section("never")])
     assert len(fake_slack.calls) == 3 + DEFAULT_POLICY.rate_limited
+
+
+async def test_a_digest_asked_for_in_a_channel_the_app_is_not_in_says_so(
+    app: App, slack: SlackClient, fake_slack: FakeSlack
+) -> None:
+    seeded = seed(app, 8, themes=1)
+    await slack.command(f"digest {seeded.campaign_id}", channel="C0NOTJOINED")
+    said = " ".join(str(r.get("text", "")) for r in fake_slack.responses)
+    assert "cannot post here (channel_not_found)" in said
+    [row] = slack_rows(app)
+    assert row.status == OutboxStatus.FAILED
