@@ -85,10 +85,11 @@ def render(message: Outbound, caps: Capabilities) -> list[Part]:
     """`message` as the parts `caps` allows, in the order they must be sent."""
     choices = message.choices
     as_buttons = caps.buttons and 0 < len(choices) <= caps.max_buttons
-    text = escape(message.text, caps.markup)
+    text = message.text
     if choices and (not as_buttons or (message.multiple and caps.number_multiple)):
-        lines = [escape(line, caps.markup) for line in choice_lines(choices)]
-        text = f"{text}\n\n" + "\n".join(lines)
+        text = f"{text}\n\n" + "\n".join(choice_lines(choices))
+    if caps.markup is not Markup.PLAIN:
+        text = escape(text, caps.markup)
     buttons = tuple(button(c, caps) for c in choices) if as_buttons else ()
     pieces = split(text, caps.max_text, caps.measure)
     separate = caps.media is MediaPlacement.SEPARATE_FIRST and message.media_url
