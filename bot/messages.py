@@ -94,4 +94,4 @@ class Outbound:
     #: alert: {"alert": answer_id}; a digest: {"digest": campaign_id, "final": False}). The
     #: outbox then keeps no copy of customers' words for the team's channel, and a row
     #: retried later posts what is true then.
-    source: dict[str, Any] | None = None
+    source: dict[str, Any] | None = field(default=None, hash=False)
