@@ -60,6 +60,7 @@ from sqlmodel import Session  # noqa: E402
 
 from benchmarks.conditions import busy, conditions  # noqa: E402
 from bot import campaigns, outbox  # noqa: E402
+from bot.audience import ANALYZE_AFTER  # noqa: E402
 from bot.bootstrap import App, build  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.db import session_scope  # noqa: E402
@@ -140,6 +141,8 @@ def seed(app: App, recipients: int, tag: str = "show") -> None:
     if app.engine.dialect.name == "postgresql":
         with app.engine.connect() as conn:
             conn.execute(text("SELECT setval('contact_id_seq', (SELECT max(id) FROM contact))"))
+            if recipients >= ANALYZE_AFTER:  # as `audience import` does
+                conn.execute(text("ANALYZE contact, audiencemember"))
             conn.commit()
 
 
