@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel import Locale
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from bot.errors import AudienceError
@@ -165,7 +165,16 @@ def import_audience(
         for line, count, fields in _orders(rows):
             importer.add(line, count, fields)
         importer.finish()
+    if importer.report.added >= ANALYZE_AFTER and session.connection().dialect.name == "postgresql":
+        # Fresh planner statistics: until autovacuum gets to them, PostgreSQL plans the
+        # campaign that usually follows an import as if these tables were still empty.
+        tables = (Contact.__tablename__, AudienceMember.__tablename__)
+        session.execute(text(f"ANALYZE {', '.join(str(t) for t in tables)}"))
     return importer.report
+
+
+#: New contacts from which an import refreshes PostgreSQL's statistics itself.
+ANALYZE_AFTER = 1000
 
 
 # -- reading ----------------------------------------------------------------------------

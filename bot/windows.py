@@ -166,23 +166,33 @@ class Spreader:
         #: (zone, window) -> the first window at or after `after`, as UTC [open, close).
         self._first: dict[tuple[str | None, time, time], tuple[datetime, datetime]] = {}
 
-    def send_at(self, channel: str, tz: str | None, window: Window) -> datetime:
+    def first_window(self, tz: str | None, window: Window) -> tuple[datetime, datetime]:
+        """The first window of `tz` at or after the start, as UTC [open, close)."""
         key = (tz, window.start, window.end)
         first = self._first.get(key)
         if first is None:
             open_at = next_send_time(self.after, tz, window)
             first = self._first[key] = (open_at, current_window(open_at, tz, window)[1])
-        open_at, close = first
+        return first
+
+    def send_at(self, channel: str, tz: str | None, window: Window) -> datetime:
+        open_at, close = self.first_window(tz, window)
         rate = self.rates.get(channel)
         if not rate:
             return open_at
         taken = self._taken.get((channel, open_at), 0)
         self._taken[(channel, open_at)] = taken + 1
-        # timedelta rounds to microseconds: 6 slots at 1/600 s are 3600 s, not 3599.99...
-        offset = timedelta(seconds=taken / rate)
+        offset = slot_offset(taken, rate)
         if open_at + offset < close:
             return open_at + offset
         return slot_in_windows(open_at, offset, tz, window)
+
+
+def slot_offset(taken: int, rate: float) -> timedelta:
+    """How long after its window opens the slot `taken` (0, 1, ...) of a channel sending
+    `rate` messages a second comes. timedelta rounds to microseconds (6 slots at 1/600 s
+    are 3600 s, not 3599.99...); set-based planning repeats this rounding in SQL."""
+    return timedelta(seconds=taken / rate)
 
 
 def contact_zone(

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.audience import TIKTOK_MASKED, ImportReport, import_audience
+from bot.audience import ANALYZE_AFTER, TIKTOK_MASKED, ImportReport, import_audience
 from bot.db import make_engine, upgrade
 from bot.errors import AudienceError
 from bot.models import AudienceMember, Contact
@@ -437,3 +438,31 @@ def test_an_unreadable_file_says_which_and_why(
 
     assert str(path) in str(caught.value) and problem in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_large_import_leaves_postgresql_statistics_that_describe_it(
+    session: Session, tmp_path: Path
+) -> None:
+    """The campaign that follows an import is planned with the new rows counted, not with
+    the statistics of an empty table (autovacuum would get there, later)."""
+    if session.connection().dialect.name != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    session.rollback()
+    csv = tmp_path / "big.csv"
+    csv.write_text(
+        "phone,country\n" + "".join(f"+1212555{n:04d},US\n" for n in range(ANALYZE_AFTER)),
+        encoding="utf-8",
+    )
+    report = run(session, csv)
+
+    assert report.added == ANALYZE_AFTER
+    counted = session.execute(
+        text(
+            "SELECT relname, reltuples FROM pg_class "
+            "WHERE relname IN ('contact', 'audiencemember') ORDER BY relname"
+        )
+    ).all()
+    assert [(name, int(rows)) for name, rows in counted] == [
+        ("audiencemember", ANALYZE_AFTER),
+        ("contact", ANALYZE_AFTER),
+    ]
