@@ -41,10 +41,25 @@ def sentence_key(text: str, *, folded: bool = True) -> str:
     return " ".join("".join(chars).split())
 
 
+#: Hebrew writes "and", "that", "the", "to", "in", "as", "from" as a letter glued to the
+#: next word ("שתמחקו": that you delete): a Hebrew phrase may follow up to two of them.
+_HEBREW_PREFIXES = "ושהלבכמ"
+
+
+def _before(first: str) -> str:
+    """What may stand before a phrase starting with `first`: nothing in glued scripts, a
+    non-letter elsewhere, and in Hebrew also its one-letter prefixes."""
+    if _glued(first):
+        return ""
+    if "\u05d0" <= first <= "\u05ea":
+        return rf"(?<![{_LETTER}])[{_HEBREW_PREFIXES}]{{0,2}}"
+    return rf"(?<![{_LETTER}])"
+
+
 def _pattern(phrase: str) -> str:
     """A phrase as a regex: whole words in spaced scripts, anywhere in glued ones."""
     body = re.escape(phrase)
-    before = "" if _glued(phrase[0]) else rf"(?<![{_LETTER}])"
+    before = _before(phrase[0])
     after = "" if _glued(phrase[-1]) else rf"(?![{_LETTER}])"
     return before + body + after
 
@@ -64,7 +79,7 @@ def _compile(words: Iterable[str], *, folded: bool = True) -> re.Pattern[str]:
     parts = []
     for key, open_end, about_messages in keys:
         if open_end and not _glued(key[-1]):
-            part = rf"(?<![{_LETTER}]){re.escape(key)}[{_LETTER}]*"
+            part = rf"{_before(key[0])}{re.escape(key)}[{_LETTER}]*"
         else:
             part = _pattern(key)
         parts.append(part + (_ABOUT_MESSAGES if about_messages else ""))
@@ -112,6 +127,18 @@ _FORGET = _compile(lexicon.FORGET_PHRASES)
 _DELETE_VERBS = {lang: _compile(stems) for lang, stems in lexicon.DELETE_VERBS.items()}
 _DELETE_OBJECTS = {lang: _compile(objs) for lang, objs in lexicon.DELETE_OBJECTS.items()}
 _OLD_DELETE = _compile(lexicon.DELETE_WORDS)
+_OFF_LIST = {
+    lang: (
+        _compile([*lexicon.DELETE_VERBS.get(lang, ()), *lexicon.LIST_REMOVE_VERBS.get(lang, ())]),
+        _compile(words),
+    )
+    for lang, words in lexicon.LIST_WORDS.items()
+}
+_DATA_OBJECTS = _compile(
+    {o for objs in lexicon.DELETE_OBJECTS.values() for o in objs} - lexicon.CONTACT_OBJECTS
+)
+#: How far a list may stand after its removal verb: "remove my phone number from your list".
+LIST_REACH_WORDS = 6
 
 
 def _without_courtesy(key: str) -> str:
@@ -175,6 +202,19 @@ def is_stop(text: str | None) -> bool:
         for match in _PHRASES.finditer(candidate):
             if not _negated(candidate, match.start()):
                 return True
+    return _off_list(plain)
+
+
+def _off_list(key: str) -> bool:
+    """Whether `key` asks to be taken off a messaging list: a removal verb, then a list
+    within a few words, not negated ("remove my number from your list", "scoateți-mă din
+    listă"); a verb after its list ("把我从名单删除") is not read."""
+    for verbs, lists in _OFF_LIST.values():
+        for verb in verbs.finditer(key):
+            for listed in lists.finditer(key, verb.end()):
+                gap = key[verb.end() : listed.start()]
+                if len(gap.split()) <= LIST_REACH_WORDS and not _negated(key, verb.start()):
+                    return True
     return False
 
 
@@ -188,10 +228,23 @@ def is_delete_request(text: str | None) -> bool:
     key = sentence_key(text)
     if not key or len(key) > MAX_SENTENCE_CHARS:
         return False
-    key = _FILLERS.sub(" ", key)
-    key = " ".join(key.split())
+    plain = " ".join(_FILLERS.sub(" ", key).split())
+    if _asks_to_delete(plain):
+        return True
+    # Courtesy is dropped, but a filler of one language may be a word of the request in
+    # another (Indonesian "min", admin; Swedish "min", my): the key as typed is read too,
+    # unless it holds a negation that courtesy might push out of reach.
+    words = plain.split()
+    pairs = {" ".join(words[i : i + 2]) for i in range(len(words))}
+    negated = _NEGATORS.intersection(words) or _NEGATORS.intersection(pairs)
+    return key != plain and not negated and _asks_to_delete(key)
+
+
+def _asks_to_delete(key: str) -> bool:
     if any(not _negated(key, m.start()) for m in _FORGET.finditer(key)):
         return True
+    if _off_list(key) and not _DATA_OBJECTS.search(key):
+        return False  # "remove my number from your list": an opt-out (is_stop), not erasure
     if any(not _negated(key, m.start()) for m in _OLD_DELETE.finditer(key)):
         return _not_negated_after(key)
     for language, verbs in _DELETE_VERBS.items():
