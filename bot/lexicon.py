@@ -1183,7 +1183,8 @@ FILLER_WORDS: frozenset[str] = frozenset(
         # uk, sv, cs, ro, el, he
         "будь ласка", "будь-ласка", "дякую", "вже", "tack", "snalla", "vanligen", "tack sa mycket",
         "prosim", "dekuji", "diky", "uz", "va rog", "te rog", "multumesc", "mersi", "acum",
-        "παρακαλω", "σας παρακαλω", "ευχαριστω", "πλιζ", "בבקשה", "תודה", "כבר", "עכשיו",
+        "παρακαλω", "σας παρακαλω", "ευχαριστω", "πλιζ", "πια", "πλεον",
+        "בבקשה", "תודה", "כבר", "עכשיו",
         # ar, th
         "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "شكرا", "رجاء", "الرجاء", "ارجو",
         "กรุณา", "ค่ะ", "ครับ", "คะ", "นะคะ", "นะครับ", "นะ", "จ้า",
@@ -1213,7 +1214,8 @@ MORE_STOP_WORDS: frozenset[str] = frozenset(
         "desuscribirme", "desinscribirme", "desabonnez moi", "desinscrivez moi",
         "wypisz", "wypiszcie mnie", "afmelden", "uitschrijven", "dung lai",
         "ngung lai", "bas karo", "बस करो", "стоп стоп", "stop nu", "stoppen nu", "sluta nu",
-        "zadne dalsi zpravy",
+        "zadne dalsi zpravy", "avsluta prenumerationen", "inga fler sms",
+        "inga fler meddelanden", "στοπ πια",
         "dezabonati ma", "dezaboneaza ma", "σταματηστε τα μηνυματα", "הסירו אותי",
     }
 )
@@ -1346,7 +1348,9 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "не пишіть мені", "не надсилайте+", "не присилайте+", "не шліть+", "досить писати",
         "досить надсилати", "відпишіть", "відписатися", "видаліть мене з розсилки",
         "приберіть мене зі списку", "не хочу отримувати", "не хочу більше повідомлень",
-        "більше не пишіть", "дайте спокій",
+        "більше не пишіть", "дайте спокій", "перестаньте надсилати", "перестаньте писати",
+        "перестань писати", "перестаньте слати", "досить спам*", "не спамте", "припиніть спам*",
+        "не турбуйте", "не треба писати", "не треба надсилати", "відпишіть мене",
     ),
     # Swedish puts "inte" after the verb ("sluta inte"), so no phrase here holds it there.
     "sv": (
@@ -1355,7 +1359,10 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "skicka inga fler", "skicka inte fler", "skicka inte mer", "vill inte ha fler",
         "vill inte ha nagra fler", "vill inte fa fler", "vill inte fa nagra", "vill inte ha sms",
         "vill inte ha meddelanden", "avregistrera", "avanmal", "ta bort mig fran",
-        "lat mig vara", "skriv inte till mig",
+        "lat mig vara", "skriv inte till mig", "avsluta prenumeration*",
+        "avsluta min prenumeration",
+        "sag upp prenumeration*", "inga fler meddelanden", "inga fler sms", "inga mer sms",
+        "sluta spamma*", "vill inte ha mer sms", "vill inte ha mer meddelanden",
     ),
     # Czech negates with a prefix ("nepřestávejte", do not stop): a stop verb is matched
     # from a word start, so the negated verb is never read as the request.
@@ -1364,7 +1371,9 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "prestante mi psat", "prestante psat", "prestante mi volat", "mi nepiste", "nepiste mi",
         "neposilejte mi", "neposilejte+", "uz nic neposilejte", "nechci dalsi zpravy",
         "nechci zadne zpravy", "nechci dostavat", "nechci zpravy", "odhlaste me", "odhlasit",
-        "vyradte me", "nechte me byt",
+        "vyradte me", "nechte me byt", "nic neposilejte", "neposilejte mi nic", "nespamujte",
+        "prestante spamovat", "prestante otravovat", "zruste odber", "zrusit odber",
+        "nechci uz dostavat", "nechci nic dostavat",
     ),
     # Romanian "nu mai" is "no more": these requests begin with their own negation.
     "ro": (
@@ -1372,14 +1381,17 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "nu mi mai scrie*", "nu mai vreau mesaje", "nu mai vreau sa primesc",
         "nu vreau mesaje", "nu vreau sa mai primesc", "opriti mesajele", "incetati sa mi",
         "incetati sa trimite*", "nu ma mai contacta*", "dezabona*", "scoateti ma din",
-        "stergeti ma din",
+        "stergeti ma din", "nu ma mai deranjati", "lasati ma in pace", "gata cu mesajele",
+        "opriti spam*", "nu mai vreau sa imi scrie*",
     ),
     "el": (
         "σταματηστε να μου στελνετε", "σταματηστε να στελνετε", "σταματα να μου στελνεις",
         "σταματηστε τα μηνυματα", "σταματηστε τα sms", "μη μου στελνετε", "μην μου στελνετε",
         "μη στελνετε+", "μην στελνετε+", "δεν θελω αλλα μηνυματα", "δε θελω αλλα μηνυματα",
         "δεν θελω μηνυματα", "δεν θελω να λαμβανω", "δεν θελω αλλα sms", "διαγραφη απο τη λιστα",
-        "βγαλτε με απο", "διαγραψτε με απο", "αφηστε με ησυχ*",
+        "βγαλτε με απο", "διαγραψτε με απο", "αφηστε με ησυχ*", "φτανει με τα μηνυματα",
+        "φτανει πια", "μη με ενοχλειτε", "μην με ενοχλειτε", "αφαιρεστε με απο",
+        "δεν θελω να μου στελνετε",
     ),
     # Hebrew glues prefixes to a word ("ו" and, "ש" that, "ה" the): see bot.optout.
     "he": (
@@ -1387,7 +1399,7 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "אל תשלחו לי", "אל תשלח לי", "אל תשלחו יותר", "לא לשלוח לי", "אל תכתבו לי",
         "די עם ההודעות", "די לשלוח", "תסירו אותי", "תוריד אותי", "תורידו אותי", "הסירו אותי",
         "הסר אותי", "להסיר אותי", "לא רוצה לקבל", "לא רוצה יותר הודעות", "לא רוצה הודעות",
-        "עזבו אותי",
+        "עזבו אותי", "די להציק", "תפסיקו לשלוח הודעות", "לא רוצה לקבל יותר",
     ),
     "zh": (
         "别发了", "别再发", "不要再发", "别给我发", "不要给我发", "不要再给我发",
@@ -1499,17 +1511,21 @@ _DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "ko": ("정보", "데이터", "개인정보"),
     "zh": ("数据", "资料", "信息", "个人信息"),
     "uk": ("мої дані", "мої персональні дані", "персональні дані", "мою інформацію",
-           "інформацію про мене", "мій номер", "мій акаунт", "мій профіль"),
+           "інформацію про мене", "всю інформацію", "дані про мене", "мій номер",
+           "мій номер телефону", "мій акаунт", "акаунт", "мій профіль", "мої контакти"),
     "sv": ("mina uppgifter", "mina personuppgifter", "personuppgifter", "min data", "mina data",
-           "min information", "mitt nummer", "mitt konto"),
+           "min information", "mitt nummer", "mitt konto", "info om mig", "information om mig",
+           "uppgifter om mig", "allt om mig", "mina kontaktuppgifter", "kontot"),
     "cs": ("moje udaje", "moje osobni udaje", "me udaje", "me osobni udaje", "svoje udaje",
            "sve udaje", "osobni udaje", "moje data", "sva data", "moje cislo", "muj ucet",
-           "moje informace"),
-    "ro": ("datele mele", "datele personale", "datele", "informatiile mele", "numarul meu",
-           "contul meu"),
+           "moje informace", "ucet", "vsechny udaje", "udaje o me", "informace o me",
+           "me cislo"),
+    "ro": ("datele mele", "datelor mele", "datele personale", "datelor personale", "datele",
+           "datelor", "informatiile mele", "informatiile personale", "numarul meu",
+           "numarul de telefon", "contul meu", "contul"),
     "el": ("τα δεδομενα μου", "τα στοιχεια μου", "τα προσωπικα μου δεδομενα",
            "τα προσωπικα μου στοιχεια", "προσωπικα δεδομενα", "τον αριθμο μου",
-           "τον λογαριασμο μου"),
+           "τον λογαριασμο μου", "το νουμερο μου", "το τηλεφωνο μου", "ολα τα στοιχεια μου"),
     "he": ("הפרטים שלי", "המידע שלי", "הנתונים שלי", "המידע עליי", "המידע עלי", "המספר שלי",
            "החשבון שלי", "הפרטים האישיים", "המידע האישי"),
 }
@@ -1522,7 +1538,7 @@ CONTACT_OBJECTS: frozenset[str] = frozenset(
         "meu numero", "mon numero", "meine nummer", "il mio numero", "mijn nummer",
         "moj numer", "мой номер", "numarami", "رقمي", "मेरा नंबर", "mera number", "nomor saya",
         "nombor saya", "number ko", "mitt nummer", "мій номер", "moje cislo", "numarul meu",
-        "τον αριθμο μου", "המספר שלי",
+        "τον αριθμο μου", "το νουμερο μου", "το τηλεφωνο μου", "המספר שלי",
     }
 )
 
@@ -1637,7 +1653,9 @@ NO_ANSWERS: frozenset[str] = frozenset(
         "ne", "žádné", "vse ok", "vše ok", "vše v pořádku", "v pořádku", "v poradku",
         "nu", "nimic", "nicio", "totul ok", "totul bine", "totul e ok",
         "όχι", "οχι", "τίποτα", "κανένα", "όλα καλά", "ολα καλα", "όλα τέλεια",
-        "לא", "כלום", "אין", "הכל טוב", "הכל בסדר", "הכול טוב", "הכול בסדר",
+        "לא", "כלום", "אין", "הכל טוב", "הכל בסדר", "הכול טוב", "הכול בסדר", "תקין",
+        "הכל תקין", "v pohodě", "vše v pohodě", "všechno v pohodě",
+        "všechno ok",
     }
 )
 
