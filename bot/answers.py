@@ -32,6 +32,9 @@ from bot.textkeys import word_key as _word_key
 
 #: More parts than this in a multiple-choice answer is not an answer.
 MAX_PARTS = 25
+#: How many words before a choice text found inside a message a negation still turns it
+#: around: "не прийшло вчасно", "δεν ήρθε κανονικά" (a verb between).
+INSIDE_NEGATION_REACH = 2
 
 _RANGES = {QuestionType.RATING: (1, 5), QuestionType.NPS: (0, 10)}
 
@@ -111,12 +114,22 @@ _SCALE_WORDS = re.compile(rf"(.+?)\s*(?:/|\s(?:{_OUT_OF})\s)\s*(.+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*", re.ASCII)
 
 _AND = [k for k in map(_word_key, lexicon.AND_WORDS) if k]  # "&", "+" split as punctuation
+_AND_ONLY_IN = {_word_key(w): langs for w, langs in lexicon.AND_WORDS_ONLY_IN.items()}
 _AND_PREFIXES = "".join(lexicon.AND_PREFIXES)
+
+
+@lru_cache(maxsize=64)
+def _and_splitter(language: str) -> re.Pattern[str]:
+    """The spaced "and" words of any language, and those of `language` only."""
+    words = [w for w in _AND if not _unspaced(w[0])]
+    words = [w for w in words if language in _AND_ONLY_IN.get(w, {language})]
+    return re.compile(rf"(?:^|\s)(?:{_alternation(words)})(?=\s|$)")
 #: Where a word boundary is read as "and" (bot.answers._resolve, in this order).
+_AND_SPLITTER = 1
 _WORDS_SPLITTER = 3
 _SPLITTERS = (
     re.compile(r"[,;/|+&、・،؛\n]"),
-    re.compile(rf"(?:^|\s)(?:{_alternation(w for w in _AND if not _unspaced(w[0]))})(?=\s|$)"),
+    _and_splitter(""),
     re.compile(rf"\s+[{_AND_PREFIXES}](?=\w)"),  # "שבור וחסר חלק", "متأخر ومكسور"
     re.compile(r"\s+"),
     re.compile(_alternation(w for w in _AND if _unspaced(w[0]))),
@@ -409,7 +422,7 @@ def _inside(message: str, candidate: str) -> bool:
             start -= 1
         if (start and message[start - 1].isalnum()) or message[end : end + 1].isalnum():
             continue
-        previous = message[:start].split()[-1:]
+        previous = message[:start].split()[-INSIDE_NEGATION_REACH:]
         if not _NEGATIONS.intersection(previous) or not _word_matchable(candidate):
             return True
     return False
@@ -480,7 +493,8 @@ def _resolve(
     if one is not None:
         return [one]
     for index in range(level, len(_SPLITTERS)):
-        pieces = _SPLITTERS[index].split(part)
+        splitter = _and_splitter(language) if index == _AND_SPLITTER else _SPLITTERS[index]
+        pieces = splitter.split(part)
         if len(pieces) < 2:
             continue
         if len(pieces) > MAX_PARTS:

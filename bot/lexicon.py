@@ -261,7 +261,8 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
     "pl": {
         "zero": 0, "jeden": 1, "jedna": 1, "dwa": 2, "dwie": 2, "trzy": 3, "cztery": 4,
         "pięć": 5, "piec": 5, "sześć": 6, "szesc": 6, "siedem": 7, "osiem": 8, "dziewięć": 9,
-        "dziewiec": 9, "dziesięć": 10, "dziesiec": 10,
+        "dziewiec": 9, "dziesięć": 10, "dziesiec": 10, "pięciu": 5, "pieciu": 5,
+        "dziesięciu": 10, "dziesieciu": 10,
     },
     "nl": {
         "nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
@@ -283,12 +284,13 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
         "isa": 1, "dalawa": 2, "tatlo": 3, "apat": 4, "lima": 5, "anim": 6, "pito": 7,
         "walo": 8, "siyam": 9, "sampu": 10,
     },
-    # Ukrainian apostrophe typed ', ’ or ʼ (all read as '), or left out.
+    # Ukrainian apostrophe typed ', ’ or ʼ (all read as '), or left out. Five and ten also
+    # in the genitive, as the scale of "чотири з п'яти" (four out of five); so in cs, pl.
     "uk": {
         "нуль": 0, "один": 1, "одна": 1, "два": 2, "дві": 2, "три": 3, "чотири": 4,
         "п'ять": 5, "пʼять": 5, "шість": 6, "сім": 7, "вісім": 8, "дев'ять": 9, "девять": 9,
-        "десять": 10, "одиниця": 1, "двійка": 2, "трійка": 3, "четвірка": 4, "п'ятірка": 5,
-        "пятірка": 5,
+        "десять": 10, "п'яти": 5, "пяти": 5, "десяти": 10, "одиниця": 1, "двійка": 2,
+        "трійка": 3, "четвірка": 4, "п'ятірка": 5, "пятірка": 5,
     },
     # Swedish "en" (one) is left out: it is a word of other languages as a whole message.
     "sv": {
@@ -299,6 +301,7 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
         "nula": 0, "jedna": 1, "jeden": 1, "dva": 2, "dvě": 2, "dve": 2, "tři": 3, "tri": 3,
         "čtyři": 4, "ctyri": 4, "pět": 5, "pet": 5, "šest": 6, "sest": 6, "sedm": 7,
         "osm": 8, "devět": 9, "devet": 9, "deset": 10,
+        "pěti": 5, "peti": 5, "deseti": 10,
     },
     # Romanian s and t are read the same with a comma or a cedilla (bot.textkeys).
     "ro": {
@@ -1037,6 +1040,13 @@ AND_WORDS: frozenset[str] = frozenset(
     }
 )
 
+#: "And" words that are other words in other languages: Czech "a" is Romanian "has" and
+#: Spanish "to" ("nu a ajuns la timp": did not arrive on time), Romanian "si" is Spanish
+#: and French "if". They join picks only in a reply of their own language.
+AND_WORDS_ONLY_IN: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"a": frozenset({"cs", "sk"}), "si": frozenset({"ro"}), "și": frozenset({"ro"})}
+)
+
 #: "And" written as a one-letter prefix of the next word: Arabic "و", Hebrew "ו"
 #: ("שבור וחסר חלק": broken and missing a part).
 AND_PREFIXES: tuple[str, ...] = ("و", "ו")
@@ -1183,7 +1193,8 @@ FILLER_WORDS: frozenset[str] = frozenset(
         # uk, sv, cs, ro, el, he
         "будь ласка", "будь-ласка", "дякую", "вже", "tack", "snalla", "vanligen", "tack sa mycket",
         "prosim", "dekuji", "diky", "uz", "va rog", "te rog", "multumesc", "mersi", "acum",
-        "παρακαλω", "σας παρακαλω", "ευχαριστω", "πλιζ", "πια", "πλεον",
+        "παρακαλω", "σας παρακαλω", "ευχαριστω", "πλιζ", "πια", "πλεον", "επιτελους",
+        "επιτελος", "нарешті",
         "בבקשה", "תודה", "כבר", "עכשיו",
         # ar, th
         "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "شكرا", "رجاء", "الرجاء", "ارجو",
@@ -1400,6 +1411,9 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "די עם ההודעות", "די לשלוח", "תסירו אותי", "תוריד אותי", "תורידו אותי", "הסירו אותי",
         "הסר אותי", "להסיר אותי", "לא רוצה לקבל", "לא רוצה יותר הודעות", "לא רוצה הודעות",
         "עזבו אותי", "די להציק", "תפסיקו לשלוח הודעות", "לא רוצה לקבל יותר",
+        # the same requests in the infinitive and the singular imperative
+        "להפסיק לשלוח", "הפסק לשלוח", "להפסיק לכתוב", "להפסיק עם ההודעות",
+        "תפסיקו עם ההודעות",
     ),
     "zh": (
         "别发了", "别再发", "不要再发", "别给我发", "不要给我发", "不要再给我发",

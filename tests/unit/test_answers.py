@@ -18,8 +18,9 @@ from bot.answers import (
     parse_answer,
     read_number,
 )
-from bot.flows import ChoiceDef, Question, QuestionType
+from bot.flows import ChoiceDef, Question, QuestionType, load_flow
 from bot.messages import Media
+from bot.resources import flows_dir
 
 RATING = Question(id="overall", type=QuestionType.RATING, text={"en": "Rate us"})
 NPS = Question(id="nps", type=QuestionType.NPS, text={"en": "Recommend us?"})
@@ -832,3 +833,27 @@ ARRIVAL = Question(
 def test_a_verb_that_only_opens_a_choice_does_not_pick_it(text: str, value: str) -> None:
     """"came" opens "came late" but says nothing alone; Hebrew "ו" (and) is a prefix."""
     assert parse_answer(ARRIVAL, text, None, (), "en") == Parsed(value)
+
+
+POST_LIVE_PROBLEMS = load_flow(flows_dir() / "post-live.yaml").question("problems")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("לא הגיע בזמן", "he"),
+        ("не прийшло вчасно", "uk"),
+        ("nu a ajuns la timp", "ro"),
+        ("δεν ήρθε κανονικά", "el"),
+        ("kom inte i tid", "sv"),
+    ],
+)
+def test_a_negated_all_fine_is_never_read_as_no_problems(text: str, locale: str) -> None:
+    """A negation a word or two before "arrived fine" turns it around; Czech "a" (and) is
+    Romanian "has", so it does not cut "nu" (not) off a Romanian reply."""
+    assert parse_answer(POST_LIVE_PROBLEMS, text, None, (), locale) != Parsed("none")
+
+
+def test_a_one_letter_and_joins_picks_in_its_own_language() -> None:
+    reply = "přišlo pozdě a rozbité"
+    assert parse_answer(POST_LIVE_PROBLEMS, reply, None, (), "cs") == Parsed("late,damaged")
