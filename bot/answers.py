@@ -411,8 +411,11 @@ def _inside(message: str, candidate: str) -> bool:
     (anywhere, in scripts without spaces)."""
     if not candidate or len(candidate) < _shortest_inside(candidate[0]):
         return False
-    for found in re.finditer(re.escape(candidate), message):
-        start, end = found.span()
+    # str.find, not a regex per candidate: the flow's synonyms outnumber re's cache.
+    at = message.find(candidate)
+    while at >= 0:
+        start, end = at, at + len(candidate)
+        at = message.find(candidate, end)
         if _unspaced(candidate[0]):
             before = message[max(0, start - 2) : start]
             if not any(before.endswith(n) for n in _NEGATIONS if _unspaced(n[0])):

@@ -1294,6 +1294,7 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "nl": (
         "stuur me geen berichten", "stuur geen berichten", "geen berichten meer",
         "wil geen berichten", "afmelden", "uitschrijven", "meld me af", "schrijf me uit",
+        "meld me nu af", "schrijf me nu uit",
         "stop met sturen", "stop met berichten",
     ),
     "pl": (
@@ -1428,6 +1429,11 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
 STOP_PHRASES: frozenset[str] = frozenset(
     p for phrases in _STOP_PHRASES_BY_LANGUAGE.values() for p in phrases
 )
+#: The same phrases by language, so that a negation of one language ("nu") is read only
+#: around a request of that language.
+STOP_PHRASES_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    _STOP_PHRASES_BY_LANGUAGE
+)
 
 #: What a "+" opt-out phrase must be about: messages, not parcels.
 MESSAGE_WORDS: frozenset[str] = frozenset(
@@ -1454,6 +1460,11 @@ NEGATORS: frozenset[str] = frozenset(
         "不", "别", "不要", "没", "唔", "อย่า", "ไม่", "안",
     }
 )
+
+#: Negations that are other words in other languages: Romanian "nu" (not) is Dutch and
+#: Swedish "now" ("ik wil me nu afmelden"). They turn around a request of their own
+#: language only; where the language is not known they count (nothing is acted on).
+NEGATORS_ONLY_IN: Mapping[str, frozenset[str]] = MappingProxyType({"nu": frozenset({"ro"})})
 
 #: A negation after one of these is a condition, not a refusal: "if you don't stop...".
 CONDITIONALS: frozenset[str] = frozenset(

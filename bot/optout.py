@@ -118,8 +118,12 @@ def _without_fillers(phrase: str) -> str:
     return " ".join(_FILLERS.sub(" ", sentence_key(body)).split()) + phrase[len(body) :]
 
 
-_PHRASES = _compile([*lexicon.STOP_PHRASES, *map(_without_fillers, lexicon.STOP_PHRASES)])
+_PHRASES = {
+    language: _compile([*phrases, *map(_without_fillers, phrases)])
+    for language, phrases in lexicon.STOP_PHRASES_BY_LANGUAGE.items()
+}
 _NEGATORS = frozenset(sentence_key(w) for w in lexicon.NEGATORS)
+_NEGATORS_ONLY_IN = {sentence_key(w): langs for w, langs in lexicon.NEGATORS_ONLY_IN.items()}
 _GLUED_NEGATORS = tuple(n for n in _NEGATORS if _glued(n[0]))
 _CONDITIONALS = frozenset(sentence_key(w) for w in lexicon.CONDITIONALS)
 _NEGATED_ENDINGS = tuple(sentence_key(w) for w in lexicon.NEGATED_ENDINGS)
@@ -163,10 +167,11 @@ def _without_courtesy(key: str) -> str:
     return text
 
 
-def _negated(key: str, start: int, end: int = -1) -> bool:
+def _negated(key: str, start: int, end: int = -1, language: str | None = None) -> bool:
     """Whether a negation turns around the request at key[start:end]: one of the few
     words before it (and, for a verb after its object, between them) without a
-    condition before the negation."""
+    condition before the negation. A negation of some languages only ("nu") counts for a
+    request of `language` when it is known."""
     end = start if end < 0 else end
     head = key[:start]
     if head.endswith(_GLUED_NEGATORS) or key[start:end].startswith(_GLUED_NEGATORS):
@@ -174,6 +179,8 @@ def _negated(key: str, start: int, end: int = -1) -> bool:
     words = head.split()[-NEGATION_REACH:] + key[start:end].split()
     for index, word in enumerate(words):
         pair = " ".join(words[index : index + 2])
+        if language is not None and language not in _NEGATORS_ONLY_IN.get(word, {language}):
+            continue
         if word in _NEGATORS or pair in _NEGATORS:
             earlier = head.split()[: max(0, len(head.split()) - NEGATION_REACH + index)]
             return not _CONDITIONALS.intersection(words[:index] + earlier[-2:])
@@ -199,9 +206,10 @@ def is_stop(text: str | None) -> bool:
         return False
     plain = _without_courtesy(key)
     for candidate in {key, plain}:
-        for match in _PHRASES.finditer(candidate):
-            if not _negated(candidate, match.start()):
-                return True
+        for language, phrases in _PHRASES.items():
+            for match in phrases.finditer(candidate):
+                if not _negated(candidate, match.start(), language=language):
+                    return True
     return _off_list(plain)
 
 
@@ -209,11 +217,11 @@ def _off_list(key: str) -> bool:
     """Whether `key` asks to be taken off a messaging list: a removal verb, then a list
     within a few words, not negated ("remove my number from your list", "scoateți-mă din
     listă"); a verb after its list ("把我从名单删除") is not read."""
-    for verbs, lists in _OFF_LIST.values():
+    for language, (verbs, lists) in _OFF_LIST.items():
         for verb in verbs.finditer(key):
             for listed in lists.finditer(key, verb.end()):
-                gap = key[verb.end() : listed.start()]
-                if len(gap.split()) <= LIST_REACH_WORDS and not _negated(key, verb.start()):
+                near = len(key[verb.end() : listed.start()].split()) <= LIST_REACH_WORDS
+                if near and not _negated(key, verb.start(), language=language):
                     return True
     return False
 
@@ -254,7 +262,7 @@ def _asks_to_delete(key: str) -> bool:
                 first, last = sorted((verb.start(), thing.start()))
                 if (
                     _near(key, verb, thing)
-                    and not _negated(key, first, last)
+                    and not _negated(key, first, last, language)
                     and _not_negated_after(key[verb.start() :])
                 ):
                     return True

@@ -857,3 +857,15 @@ def test_a_negated_all_fine_is_never_read_as_no_problems(text: str, locale: str)
 def test_a_one_letter_and_joins_picks_in_its_own_language() -> None:
     reply = "přišlo pozdě a rozbité"
     assert parse_answer(POST_LIVE_PROBLEMS, reply, None, (), "cs") == Parsed("late,damaged")
+
+
+@pytest.mark.parametrize("text", ["ik wil me nu afmelden", "stuur me nu geen berichten meer"])
+def test_dutch_now_is_not_romanian_not(text: str) -> None:
+    """Romanian "nu" (not) is Dutch "nu" (now): it negates Romanian requests only."""
+    assert is_stop(text)
+
+
+def test_romanian_not_still_turns_a_romanian_request_around() -> None:
+    assert is_delete_request("verwijder nu mijn gegevens")
+    assert not is_delete_request("nu-mi ștergeți datele")
+    assert not is_stop("nu vă dezabonați, avem oferte noi")
