@@ -32,6 +32,9 @@ from bot.textkeys import word_key as _word_key
 
 #: More parts than this in a multiple-choice answer is not an answer.
 MAX_PARTS = 25
+#: How many words before a choice text found inside a message a negation still turns it
+#: around: "не прийшло вчасно", "δεν ήρθε κανονικά" (a verb between).
+INSIDE_NEGATION_REACH = 2
 
 _RANGES = {QuestionType.RATING: (1, 5), QuestionType.NPS: (0, 10)}
 
@@ -111,9 +114,23 @@ _SCALE_WORDS = re.compile(rf"(.+?)\s*(?:/|\s(?:{_OUT_OF})\s)\s*(.+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*", re.ASCII)
 
 _AND = [k for k in map(_word_key, lexicon.AND_WORDS) if k]  # "&", "+" split as punctuation
+_AND_ONLY_IN = {_word_key(w): langs for w, langs in lexicon.AND_WORDS_ONLY_IN.items()}
+_AND_PREFIXES = "".join(lexicon.AND_PREFIXES)
+
+
+@lru_cache(maxsize=64)
+def _and_splitter(language: str) -> re.Pattern[str]:
+    """The spaced "and" words of any language, and those of `language` only."""
+    words = [w for w in _AND if not _unspaced(w[0])]
+    words = [w for w in words if language in _AND_ONLY_IN.get(w, {language})]
+    return re.compile(rf"(?:^|\s)(?:{_alternation(words)})(?=\s|$)")
+#: Where a word boundary is read as "and" (bot.answers._resolve, in this order).
+_AND_SPLITTER = 1
+_WORDS_SPLITTER = 3
 _SPLITTERS = (
     re.compile(r"[,;/|+&、・،؛\n]"),
-    re.compile(rf"(?:^|\s)(?:{_alternation(w for w in _AND if not _unspaced(w[0]))})(?=\s|$)"),
+    _and_splitter(""),
+    re.compile(rf"\s+[{_AND_PREFIXES}](?=\w)"),  # "שבור וחסר חלק", "متأخر ومكسور"
     re.compile(r"\s+"),
     re.compile(_alternation(w for w in _AND if _unspaced(w[0]))),
 )
@@ -392,21 +409,35 @@ def _hit(candidate: str, label: str, mode: str) -> bool:
 def _inside(message: str, candidate: str) -> bool:
     """Whether `candidate` (a choice text or synonym) stands in `message` as whole words
     (anywhere, in scripts without spaces)."""
-    if not candidate or len(candidate) < (2 if _unspaced(candidate[0]) else 4):
+    if not candidate or len(candidate) < _shortest_inside(candidate[0]):
         return False
-    for found in re.finditer(re.escape(candidate), message):
-        start, end = found.span()
+    # str.find, not a regex per candidate: the flow's synonyms outnumber re's cache.
+    at = message.find(candidate)
+    while at >= 0:
+        start, end = at, at + len(candidate)
+        at = message.find(candidate, end)
         if _unspaced(candidate[0]):
             before = message[max(0, start - 2) : start]
             if not any(before.endswith(n) for n in _NEGATIONS if _unspaced(n[0])):
                 return True
             continue
+        if start > 1 and message[start - 1] in _AND_PREFIXES:  # "וחסר": and missing
+            start -= 1
         if (start and message[start - 1].isalnum()) or message[end : end + 1].isalnum():
             continue
-        previous = message[:start].split()[-1:]
+        previous = message[:start].split()[-INSIDE_NEGATION_REACH:]
         if not _NEGATIONS.intersection(previous) or not _word_matchable(candidate):
             return True
     return False
+
+
+def _shortest_inside(first: str) -> int:
+    """How long a choice text must be to be found inside a message: two characters in
+    scripts without spaces, three in Hebrew and Arabic (written without vowels: "חסר",
+    missing), four elsewhere."""
+    if _unspaced(first):
+        return 2
+    return 3 if "\u0590" <= first <= "\u06ff" else 4
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -434,6 +465,23 @@ def _word_matchable(candidate: str) -> bool:
     return not any(n in candidate for n in _NEGATIONS if _unspaced(n[0]))
 
 
+def _lead_word_only(question: Question, word: str) -> bool:
+    """Whether `word` is only the first word of longer choice texts and no choice by
+    itself: "came" of "came late", "пришло" of "пришло поздно", "ήρθε" of "ήρθε αργά".
+    Such a verb or adjective says nothing alone, so a message split into words does not
+    pick a choice by it ("пришло сломанное" is damaged, not late and damaged)."""
+    lead = False
+    for choice in question.choices:
+        texts = [*choice.text.values(), *choice.aliases]
+        texts += [text for synonyms in choice.synonyms.values() for text in synonyms]
+        for text in texts:
+            candidate = _label_key(text)
+            if candidate == word:
+                return False
+            lead = lead or candidate.startswith(word + " ")
+    return lead
+
+
 def _resolve(
     question: Question, part: str, language: str, level: int, *, loose: bool
 ) -> list[str] | None:
@@ -443,18 +491,21 @@ def _resolve(
     if not part:
         return []
     one = _choose_one(question, part, language, loose)
-    if one is None and part.startswith("و") and len(part) > 1:  # Arabic "and" is a prefix
+    if one is None and part[0] in _AND_PREFIXES and len(part) > 1:  # "and" as a prefix
         one = _choose_one(question, part[1:], language, loose)
     if one is not None:
         return [one]
     for index in range(level, len(_SPLITTERS)):
-        pieces = _SPLITTERS[index].split(part)
+        splitter = _and_splitter(language) if index == _AND_SPLITTER else _SPLITTERS[index]
+        pieces = splitter.split(part)
         if len(pieces) < 2:
             continue
         if len(pieces) > MAX_PARTS:
             return None
         found: list[str] = []
         for piece in pieces:
+            if index == _WORDS_SPLITTER and _lead_word_only(question, _label_key(piece)):
+                break
             got = _resolve(question, piece, language, index + 1, loose=loose)
             if got is None:
                 break

@@ -261,7 +261,8 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
     "pl": {
         "zero": 0, "jeden": 1, "jedna": 1, "dwa": 2, "dwie": 2, "trzy": 3, "cztery": 4,
         "pięć": 5, "piec": 5, "sześć": 6, "szesc": 6, "siedem": 7, "osiem": 8, "dziewięć": 9,
-        "dziewiec": 9, "dziesięć": 10, "dziesiec": 10,
+        "dziewiec": 9, "dziesięć": 10, "dziesiec": 10, "pięciu": 5, "pieciu": 5,
+        "dziesięciu": 10, "dziesieciu": 10,
     },
     "nl": {
         "nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
@@ -283,10 +284,47 @@ _NUMBERS_BY_LANGUAGE: dict[str, dict[str, int]] = {
         "isa": 1, "dalawa": 2, "tatlo": 3, "apat": 4, "lima": 5, "anim": 6, "pito": 7,
         "walo": 8, "siyam": 9, "sampu": 10,
     },
+    # Ukrainian apostrophe typed ', ’ or ʼ (all read as '), or left out. Five and ten also
+    # in the genitive, as the scale of "чотири з п'яти" (four out of five); so in cs, pl.
+    "uk": {
+        "нуль": 0, "один": 1, "одна": 1, "два": 2, "дві": 2, "три": 3, "чотири": 4,
+        "п'ять": 5, "пʼять": 5, "шість": 6, "сім": 7, "вісім": 8, "дев'ять": 9, "девять": 9,
+        "десять": 10, "п'яти": 5, "пяти": 5, "десяти": 10, "одиниця": 1, "двійка": 2,
+        "трійка": 3, "четвірка": 4, "п'ятірка": 5, "пятірка": 5,
+    },
+    # Swedish "en" (one) is left out: it is a word of other languages as a whole message.
+    "sv": {
+        "noll": 0, "ett": 1, "två": 2, "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6,
+        "sju": 7, "åtta": 8, "atta": 8, "nio": 9, "tio": 10, "femma": 5, "fyra av fem": 4,
+    },
+    "cs": {
+        "nula": 0, "jedna": 1, "jeden": 1, "dva": 2, "dvě": 2, "dve": 2, "tři": 3, "tri": 3,
+        "čtyři": 4, "ctyri": 4, "pět": 5, "pet": 5, "šest": 6, "sest": 6, "sedm": 7,
+        "osm": 8, "devět": 9, "devet": 9, "deset": 10,
+        "pěti": 5, "peti": 5, "deseti": 10,
+    },
+    # Romanian s and t are read the same with a comma or a cedilla (bot.textkeys).
+    "ro": {
+        "zero": 0, "unu": 1, "una": 1, "doi": 2, "două": 2, "doua": 2, "trei": 3, "patru": 4,
+        "cinci": 5, "șase": 6, "sase": 6, "șapte": 7, "sapte": 7, "opt": 8, "nouă": 9,
+        "noua": 9, "zece": 10,
+    },
+    # Greek is read without its stress marks (bot.textkeys), as customers type it.
+    "el": {
+        "μηδέν": 0, "ένα": 1, "ένας": 1, "μία": 1, "μια": 1, "δύο": 2, "δυο": 2, "τρία": 3,
+        "τρεις": 3, "τέσσερα": 4, "τέσσερις": 4, "πέντε": 5, "έξι": 6, "επτά": 7, "εφτά": 7,
+        "οκτώ": 8, "οχτώ": 8, "εννέα": 9, "εννιά": 9, "δέκα": 10,
+    },
+    # Hebrew numbers in their feminine (counting) and masculine forms.
+    "he": {
+        "אפס": 0, "אחת": 1, "אחד": 1, "שתיים": 2, "שתים": 2, "שניים": 2, "שלוש": 3,
+        "שלושה": 3, "ארבע": 4, "ארבעה": 4, "חמש": 5, "חמישה": 5, "שש": 6, "שישה": 6,
+        "שבע": 7, "שבעה": 7, "שמונה": 8, "תשע": 9, "תשעה": 9, "עשר": 10, "עשרה": 10,
+    },
 }
 
 #: Number words 0..10 in en, de, es, pt, fr, id, th, vi, ar, zh, ja, ko, tr, it, pl, nl,
-#: ru, hi, tl (ms shares the Indonesian ones).
+#: ru, hi, tl, uk, sv, cs, ro, el, he (ms shares the Indonesian ones).
 NUMBER_WORDS: Mapping[str, int] = MappingProxyType(
     {word: value for table in _NUMBERS_BY_LANGUAGE.values() for word, value in table.items()}
 )
@@ -351,6 +389,10 @@ SCALE_UNITS: frozenset[str] = frozenset(
         "звезда", "звезды", "звёзд", "звезд", "балл", "балла", "баллов", "yıldız", "yildiz",
         "puan", "सितारे", "स्टार", "bituin", "粒星", "粒", "점", "별", "개",
         "punti", "punten", "punkty",
+        "зірка", "зірки", "зірок", "бали", "балів", "stjärna", "stjärnor", "stjarnor",
+        "poäng", "hvězdička", "hvězdičky", "hvězdiček", "hvězdy", "hvezdicka", "hvezdicky",
+        "hvezdicek", "hvezdy", "bodů", "body", "stea", "stele", "puncte", "αστέρι",
+        "αστέρια", "αστεράκια", "βαθμοί", "כוכב", "כוכבים", "נקודות",
     }
 )
 
@@ -371,6 +413,12 @@ OUT_OF: frozenset[str] = frozenset(
         "van",
         "z",
         "na",
+        "з",
+        "av",
+        "din",
+        "στα",
+        "στο",
+        "מתוך",
     }
 )
 
@@ -623,6 +671,18 @@ _STOP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "huy dang ky",
     ),
     "ar": ("إيقاف", "ايقاف", "توقف", "أوقف", "إلغاء", "الغاء", "إلغاء الاشتراك", "الغاء الاشتراك"),
+    "uk": ("стоп", "відписатися", "відписка", "відпишіть", "відпишіть мене", "досить",
+           "припиніть", "не пишіть"),
+    "sv": ("stopp", "stop", "sluta", "avregistrera", "avregistrera mig", "avsluta",
+           "avprenumerera", "avanmäl", "avanmäl mig", "avanmälan"),
+    "cs": ("stop", "odhlásit", "odhlasit", "odhlásit se", "odhlasit se", "odhlaste mě",
+           "odhlaste me", "přestaňte", "prestante", "zrušit odběr", "zrusit odber"),
+    "ro": ("stop", "dezabonare", "dezabonează-mă", "dezabonati-ma", "dezabonează",
+           "opriți", "opriti", "încetați", "incetati"),
+    # Greek SMS lists say "ΔΙΑΓΡΑΦΗ" (removal) for unsubscribe; "στοπ" is STOP typed in Greek.
+    "el": ("στοπ", "σταματήστε", "σταμάτα", "σταματα", "διαγραφή", "διαγραφη", "απεγγραφή"),
+    # Israeli law makes "הסר" (remove) the opt-out word of marketing messages.
+    "he": ("עצור", "הסר", "הסירו", "הסרה", "הפסק", "הפסיקו", "תפסיקו", "די", "ביטול"),
 }
 
 #: Whole messages that mean "stop messaging me" (WhatsApp/SMS opt-out keywords and kin).
@@ -783,6 +843,12 @@ _SKIP_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "thôi",
     ),
     "ar": ("لا", "لا شيء", "لا شي", "لا يوجد", "تخطي", "تخطى", "تجاوز", "التالي"),
+    "uk": ("ні", "нічого", "пропустити", "далі", "немає"),
+    "sv": ("nej", "nä", "inget", "ingenting", "hoppa över", "nästa", "nej tack"),
+    "cs": ("ne", "nic", "přeskočit", "preskocit", "dál", "ne díky"),
+    "ro": ("nu", "nimic", "sari", "sări peste", "următoarea", "nu mulțumesc"),
+    "el": ("όχι", "οχι", "τίποτα", "τιποτα", "παράλειψη", "επόμενο"),
+    "he": ("לא", "כלום", "אין", "דלג", "הבא", "לא תודה"),
 }
 
 #: Whole messages that skip an optional question ("no", "nada", "なし", "-").
@@ -862,6 +928,12 @@ _DELETE_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "th": ("ลบข้อมูลของฉัน", "ลบข้อมูล"),
     "vi": ("xóa dữ liệu của tôi", "xoá dữ liệu của tôi", "xóa dữ liệu", "xoá dữ liệu"),
     "ar": ("احذف بياناتي", "حذف بياناتي", "امسح بياناتي", "احذفوا بياناتي"),
+    "uk": ("видаліть мої дані", "видалити мої дані"),
+    "sv": ("radera mina uppgifter", "radera min data"),
+    "cs": ("smažte moje údaje", "smazat moje údaje"),
+    "ro": ("ștergeți datele mele", "șterge datele mele"),
+    "el": ("διαγράψτε τα δεδομένα μου", "διαγραφή δεδομένων"),
+    "he": ("מחקו את הפרטים שלי", "מחיקת הפרטים שלי"),
 }
 
 #: Phrases that ask us to delete the customer's data, found anywhere in a short message.
@@ -911,6 +983,20 @@ POLITE_WORDS: frozenset[str] = frozenset(
         "proszę",
         "prosze",
         "po",
+        "будь ласка",
+        "дякую",
+        "tack",
+        "snälla",
+        "prosím",
+        "děkuji",
+        "vă rog",
+        "va rog",
+        "mulțumesc",
+        "multumesc",
+        "παρακαλώ",
+        "ευχαριστώ",
+        "בבקשה",
+        "תודה",
     }
 )
 
@@ -941,8 +1027,29 @@ AND_WORDS: frozenset[str] = frozenset(
         "や",
         "และ",
         "กับ",
+        "і",
+        "та",
+        "й",
+        "och",
+        "a",
+        "și",
+        "si",
+        "και",
+        "κ",
+        "וגם",
     }
 )
+
+#: "And" words that are other words in other languages: Czech "a" is Romanian "has" and
+#: Spanish "to" ("nu a ajuns la timp": did not arrive on time), Romanian "si" is Spanish
+#: and French "if". They join picks only in a reply of their own language.
+AND_WORDS_ONLY_IN: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"a": frozenset({"cs", "sk"}), "si": frozenset({"ro"}), "și": frozenset({"ro"})}
+)
+
+#: "And" written as a one-letter prefix of the next word: Arabic "و", Hebrew "ו"
+#: ("שבור וחסר חלק": broken and missing a part).
+AND_PREFIXES: tuple[str, ...] = ("و", "ו")
 
 #: Words that turn a choice around ("No problems", "没有问题", "ไม่มีปัญหา"). A choice text
 #: holding one is matched whole or from its start only, never by a word inside it, so a
@@ -1009,6 +1116,32 @@ NEGATIONS: frozenset[str] = frozenset(
         "無し",
         "ず",
         "ません",
+        "не",
+        "ні",
+        "без",
+        "немає",
+        "inte",
+        "inga",
+        "ingen",
+        "inget",
+        "utan",
+        "ne",
+        "žádné",
+        "žádný",
+        "nu",
+        "nicio",
+        "niciun",
+        "fără",
+        "fara",
+        "δεν",
+        "μη",
+        "μην",
+        "χωρίς",
+        "κανένα",
+        "לא",
+        "אין",
+        "בלי",
+        "ללא",
     }
 )
 
@@ -1044,7 +1177,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
         "s il vous plait", "s il te plait", "svp", "stp", "merci", "bitte", "danke",
         "jetzt", "sofort", "per favore", "grazie", "subito", "alstublieft", "alsjeblieft",
         "aub", "hoor",
-        "graag", "dank je", "bedankt", "nu",
+        "graag", "dank je", "bedankt",
         # pl, ru, tr
         "prosze", "dziekuje", "juz", "пожалуйста", "спасибо", "уже", "lutfen",
         "tesekkurler", "artik",
@@ -1057,6 +1190,12 @@ FILLER_WORDS: frozenset[str] = frozenset(
         "haha", "kkkk",
         "ji", "जी", "कृपया",
         "धन्यवाद", "plz yaar", "yaar", "bhai",
+        # uk, sv, cs, ro, el, he
+        "будь ласка", "будь-ласка", "дякую", "вже", "tack", "snalla", "vanligen", "tack sa mycket",
+        "prosim", "dekuji", "diky", "uz", "va rog", "te rog", "multumesc", "mersi", "acum",
+        "παρακαλω", "σας παρακαλω", "ευχαριστω", "πλιζ", "πια", "πλεον", "επιτελους",
+        "επιτελος", "нарешті",
+        "בבקשה", "תודה", "כבר", "עכשיו",
         # ar, th
         "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "شكرا", "رجاء", "الرجاء", "ارجو",
         "กรุณา", "ค่ะ", "ครับ", "คะ", "นะคะ", "นะครับ", "นะ", "จ้า",
@@ -1085,7 +1224,10 @@ MORE_STOP_WORDS: frozenset[str] = frozenset(
         "그만", "그만해", "중지", "stop it", "unsubscribe me",
         "desuscribirme", "desinscribirme", "desabonnez moi", "desinscrivez moi",
         "wypisz", "wypiszcie mnie", "afmelden", "uitschrijven", "dung lai",
-        "ngung lai", "bas karo", "बस करो",
+        "ngung lai", "bas karo", "बस करो", "стоп стоп", "stop nu", "stoppen nu", "sluta nu",
+        "zadne dalsi zpravy", "avsluta prenumerationen", "inga fler sms",
+        "inga fler meddelanden", "στοπ πια",
+        "dezabonati ma", "dezaboneaza ma", "σταματηστε τα μηνυματα", "הסירו אותי",
     }
 )
 
@@ -1152,6 +1294,7 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "nl": (
         "stuur me geen berichten", "stuur geen berichten", "geen berichten meer",
         "wil geen berichten", "afmelden", "uitschrijven", "meld me af", "schrijf me uit",
+        "meld me nu af", "schrijf me nu uit",
         "stop met sturen", "stop met berichten",
     ),
     "pl": (
@@ -1212,6 +1355,67 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
         "메시지 그만", "문자 그만", "중지해", "정지해", "수신거부", "수신 거부",
         "구독 취소", "구독취소",
     ),
+    "uk": (
+        "припиніть надсилати", "припиніть писати", "припиніть слати", "припини надсилати",
+        "не пишіть мені", "не надсилайте+", "не присилайте+", "не шліть+", "досить писати",
+        "досить надсилати", "відпишіть", "відписатися", "видаліть мене з розсилки",
+        "приберіть мене зі списку", "не хочу отримувати", "не хочу більше повідомлень",
+        "більше не пишіть", "дайте спокій", "перестаньте надсилати", "перестаньте писати",
+        "перестань писати", "перестаньте слати", "досить спам*", "не спамте", "припиніть спам*",
+        "не турбуйте", "не треба писати", "не треба надсилати", "відпишіть мене",
+    ),
+    # Swedish puts "inte" after the verb ("sluta inte"), so no phrase here holds it there.
+    "sv": (
+        "sluta skicka*", "sluta skriva*", "sluta messa*", "sluta sms*", "sluta kontakta*",
+        "slutar skicka*+", "slutar skriva till mig", "slutar messa*", "slutar sms*",
+        "skicka inga fler", "skicka inte fler", "skicka inte mer", "vill inte ha fler",
+        "vill inte ha nagra fler", "vill inte fa fler", "vill inte fa nagra", "vill inte ha sms",
+        "vill inte ha meddelanden", "avregistrera", "avanmal", "ta bort mig fran",
+        "lat mig vara", "skriv inte till mig", "avsluta prenumeration*",
+        "avsluta min prenumeration",
+        "sag upp prenumeration*", "inga fler meddelanden", "inga fler sms", "inga mer sms",
+        "sluta spamma*", "vill inte ha mer sms", "vill inte ha mer meddelanden",
+    ),
+    # Czech negates with a prefix ("nepřestávejte", do not stop): a stop verb is matched
+    # from a word start, so the negated verb is never read as the request.
+    "cs": (
+        "prestante mi posilat", "prestante posilat", "prestan mi posilat", "prestan posilat",
+        "prestante mi psat", "prestante psat", "prestante mi volat", "mi nepiste", "nepiste mi",
+        "neposilejte mi", "neposilejte+", "uz nic neposilejte", "nechci dalsi zpravy",
+        "nechci zadne zpravy", "nechci dostavat", "nechci zpravy", "odhlaste me", "odhlasit",
+        "vyradte me", "nechte me byt", "nic neposilejte", "neposilejte mi nic", "nespamujte",
+        "prestante spamovat", "prestante otravovat", "zruste odber", "zrusit odber",
+        "nechci uz dostavat", "nechci nic dostavat",
+    ),
+    # Romanian "nu mai" is "no more": these requests begin with their own negation.
+    "ro": (
+        "nu mai trimite*", "nu mi mai trimite*", "nu imi mai trimite*", "nu mai scrie*",
+        "nu mi mai scrie*", "nu mai vreau mesaje", "nu mai vreau sa primesc",
+        "nu vreau mesaje", "nu vreau sa mai primesc", "opriti mesajele", "incetati sa mi",
+        "incetati sa trimite*", "nu ma mai contacta*", "dezabona*", "scoateti ma din",
+        "stergeti ma din", "nu ma mai deranjati", "lasati ma in pace", "gata cu mesajele",
+        "opriti spam*", "nu mai vreau sa imi scrie*",
+    ),
+    "el": (
+        "σταματηστε να μου στελνετε", "σταματηστε να στελνετε", "σταματα να μου στελνεις",
+        "σταματηστε τα μηνυματα", "σταματηστε τα sms", "μη μου στελνετε", "μην μου στελνετε",
+        "μη στελνετε+", "μην στελνετε+", "δεν θελω αλλα μηνυματα", "δε θελω αλλα μηνυματα",
+        "δεν θελω μηνυματα", "δεν θελω να λαμβανω", "δεν θελω αλλα sms", "διαγραφη απο τη λιστα",
+        "βγαλτε με απο", "διαγραψτε με απο", "αφηστε με ησυχ*", "φτανει με τα μηνυματα",
+        "φτανει πια", "μη με ενοχλειτε", "μην με ενοχλειτε", "αφαιρεστε με απο",
+        "δεν θελω να μου στελνετε",
+    ),
+    # Hebrew glues prefixes to a word ("ו" and, "ש" that, "ה" the): see bot.optout.
+    "he": (
+        "תפסיקו לשלוח", "תפסיק לשלוח", "הפסיקו לשלוח", "תפסיקו לכתוב", "תפסיקו להציק",
+        "אל תשלחו לי", "אל תשלח לי", "אל תשלחו יותר", "לא לשלוח לי", "אל תכתבו לי",
+        "די עם ההודעות", "די לשלוח", "תסירו אותי", "תוריד אותי", "תורידו אותי", "הסירו אותי",
+        "הסר אותי", "להסיר אותי", "לא רוצה לקבל", "לא רוצה יותר הודעות", "לא רוצה הודעות",
+        "עזבו אותי", "די להציק", "תפסיקו לשלוח הודעות", "לא רוצה לקבל יותר",
+        # the same requests in the infinitive and the singular imperative
+        "להפסיק לשלוח", "הפסק לשלוח", "להפסיק לכתוב", "להפסיק עם ההודעות",
+        "תפסיקו עם ההודעות",
+    ),
     "zh": (
         "别发了", "别再发", "不要再发", "别给我发", "不要给我发", "不要再给我发",
         "停止发送", "取消订阅", "退订", "不要再传", "不要传", "别传", "唔好再send",
@@ -1225,6 +1429,11 @@ _STOP_PHRASES_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
 STOP_PHRASES: frozenset[str] = frozenset(
     p for phrases in _STOP_PHRASES_BY_LANGUAGE.values() for p in phrases
 )
+#: The same phrases by language, so that a negation of one language ("nu") is read only
+#: around a request of that language.
+STOP_PHRASES_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    _STOP_PHRASES_BY_LANGUAGE
+)
 
 #: What a "+" opt-out phrase must be about: messages, not parcels.
 MESSAGE_WORDS: frozenset[str] = frozenset(
@@ -1233,7 +1442,8 @@ MESSAGE_WORDS: frozenset[str] = frozenset(
         "survey*", "this", "these", "stuff", "anything", "lagi", "again", "anymore",
         "mensaje*", "msj", "nada", "esto", "encuesta*", "mas", "mensage*", "mensagem",
         "isso", "pesquisa*", "zap", "mais", "messaggi*", "piu", "nachricht*", "bericht*",
-        "pesan", "chat", "mesej", "mesaj*",
+        "pesan", "chat", "mesej", "mesaj*", "повідомлен*", "смс", "сообщени*", "meddelande*",
+        "mer", "fler", "zprav*", "nic", "mesaje", "μηνυμα*", "αλλα", "הודעות", "הודעה", "יותר",
     }
 )
 
@@ -1245,14 +1455,22 @@ NEGATORS: frozenset[str] = frozenset(
         "никогда", "jangan", "tidak", "gak", "ga", "nggak", "tak", "wag", "huwag", "hindi",
         "मत", "नहीं", "mat", "nahi", "لا", "لن", "ما",
         # scripts without spaces: right before the request
+        "inte", "aldrig", "ej", "nu", "μη", "μην", "δεν", "δε", "ποτε", "אל", "לעולם",
+        "שלא",
         "不", "别", "不要", "没", "唔", "อย่า", "ไม่", "안",
     }
 )
 
+#: Negations that are other words in other languages: Romanian "nu" (not) is Dutch and
+#: Swedish "now" ("ik wil me nu afmelden"). They turn around a request of their own
+#: language only; where the language is not known they count (nothing is acted on).
+NEGATORS_ONLY_IN: Mapping[str, frozenset[str]] = MappingProxyType({"nu": frozenset({"ro"})})
+
 #: A negation after one of these is a condition, not a refusal: "if you don't stop...".
 CONDITIONALS: frozenset[str] = frozenset(
     {"if", "unless", "si", "se", "wenn", "falls", "als", "kalau", "kalo", "klo", "jika",
-     "kung", "если", "jesli", "jezeli"}
+     "kung", "если", "jesli", "jezeli", "якщо", "om", "ifall", "jestli", "pokud", "kdyz",
+     "daca", "αν", "εαν", "אם"}
 )
 
 #: Negations written after the verb: "削除しないで", "삭제하지 마", "nicht löschen" is
@@ -1282,6 +1500,12 @@ _DELETE_VERBS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "ja": ("削除", "消して", "消去", "消す"),
     "ko": ("삭제", "지워"),
     "zh": ("删除", "删掉", "删了", "清除", "移除", "删"),
+    "uk": ("видал*", "стер*", "зітр*", "знищ*"),
+    "sv": ("radera*", "ta bort", "tabort", "rensa*", "glom*"),
+    "cs": ("smaz*", "vymaz*", "odstran*", "zlikvid*"),
+    "ro": ("sterge*", "stergeti*", "elimina*", "eliminati*"),
+    "el": ("διαγραψ*", "διαγραφ*", "σβηστ*", "σβησ*"),
+    "he": ("מחק*", "תמחק*", "למחוק*", "תמחוק*", "מחיקת*"),
 }
 
 _DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
@@ -1311,7 +1535,89 @@ _DELETE_OBJECTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "ja": ("データ", "個人情報", "情報"),
     "ko": ("정보", "데이터", "개인정보"),
     "zh": ("数据", "资料", "信息", "个人信息"),
+    "uk": ("мої дані", "мої персональні дані", "персональні дані", "мою інформацію",
+           "інформацію про мене", "всю інформацію", "дані про мене", "мій номер",
+           "мій номер телефону", "мій акаунт", "акаунт", "мій профіль", "мої контакти"),
+    "sv": ("mina uppgifter", "mina personuppgifter", "personuppgifter", "min data", "mina data",
+           "min information", "mitt nummer", "mitt konto", "info om mig", "information om mig",
+           "uppgifter om mig", "allt om mig", "mina kontaktuppgifter", "kontot"),
+    "cs": ("moje udaje", "moje osobni udaje", "me udaje", "me osobni udaje", "svoje udaje",
+           "sve udaje", "osobni udaje", "moje data", "sva data", "moje cislo", "muj ucet",
+           "moje informace", "ucet", "vsechny udaje", "udaje o me", "informace o me",
+           "me cislo"),
+    "ro": ("datele mele", "datelor mele", "datele personale", "datelor personale", "datele",
+           "datelor", "informatiile mele", "informatiile personale", "numarul meu",
+           "numarul de telefon", "contul meu", "contul"),
+    "el": ("τα δεδομενα μου", "τα στοιχεια μου", "τα προσωπικα μου δεδομενα",
+           "τα προσωπικα μου στοιχεια", "προσωπικα δεδομενα", "τον αριθμο μου",
+           "τον λογαριασμο μου", "το νουμερο μου", "το τηλεφωνο μου", "ολα τα στοιχεια μου"),
+    "he": ("הפרטים שלי", "המידע שלי", "הנתונים שלי", "המידע עליי", "המידע עלי", "המספר שלי",
+           "החשבון שלי", "הפרטים האישיים", "המידע האישי"),
 }
+
+#: Objects that name how we reach the customer, not data about them: "remove my number
+#: from your list" asks to leave a messaging list (an opt-out), not to be erased.
+CONTACT_OBJECTS: frozenset[str] = frozenset(
+    {
+        "my number", "my phone number", "my contact", "my email", "my whatsapp", "mi numero",
+        "meu numero", "mon numero", "meine nummer", "il mio numero", "mijn nummer",
+        "moj numer", "мой номер", "numarami", "رقمي", "मेरा नंबर", "mera number", "nomor saya",
+        "nombor saya", "number ko", "mitt nummer", "мій номер", "moje cislo", "numarul meu",
+        "τον αριθμο μου", "το νουμερο μου", "το τηλεφωνο μου", "המספר שלי",
+    }
+)
+
+#: A messaging list, per language: a removal verb of the same language (DELETE_VERBS,
+#: LIST_REMOVE_VERBS) a few words before one asks to stop messages ("remove me from your
+#: list", "quítame de la lista"). Paired by language, so that a stem of one language
+#: ("sil*", Turkish delete) never meets a list of another ("silver ... list").
+LIST_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "en": ("list", "lists", "mailing list", "contact list", "contacts", "broadcast"),
+        "es": ("lista", "listas", "difusion"),
+        "pt": ("lista", "listas"),
+        "fr": ("liste", "listes"),
+        "de": ("liste", "verteiler"),
+        "it": ("lista", "elenco"),
+        "nl": ("lijst",),
+        "pl": ("listy", "lista", "liscie"),
+        "ru": ("списка", "список", "рассылки"),
+        "tr": ("listeden", "listesinden"),
+        "ar": ("القائمة", "قائمة"),
+        "id": ("daftar", "list"),
+        "ms": ("senarai",),
+        "tl": ("listahan", "list"),
+        "uk": ("списку", "розсилки"),
+        "sv": ("listan", "listor", "utskick", "utskicket"),
+        "cs": ("seznamu", "seznam"),
+        "ro": ("lista", "listă", "liste"),
+        "el": ("λιστα",),
+        "he": ("רשימה", "הרשימה", "רשימת התפוצה"),
+        "zh": ("名单",),
+        "ja": ("リスト",),
+        "ko": ("목록", "명단"),
+        "th": ("รายชื่อ",),
+        "vi": ("danh sach",),
+    }
+)
+
+#: Verbs that take someone off a list without erasing anything ("quítame", "scoateți-mă").
+LIST_REMOVE_VERBS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "es": ("quita*", "saca*"),
+        "de": ("streich*",),
+        "it": ("togli*",),
+        "pl": ("wypisz*",),
+        "ru": ("убер*", "исключ*"),
+        "tr": ("çıkar*", "cikar*"),
+        "id": ("keluarkan*",),
+        "tl": ("alisin*",),
+        "uk": ("приберіть*", "виключ*"),
+        "ro": ("scoate*",),
+        "el": ("βγαλ*",),
+        "he": ("תוריד*", "תסיר*", "הסיר*", "להסיר*", "הוצא*", "תוציא*"),
+    }
+)
 
 #: Whole requests to be forgotten, found anywhere in a short message.
 FORGET_PHRASES: frozenset[str] = frozenset(
@@ -1367,6 +1673,14 @@ NO_ANSWERS: frozenset[str] = frozenset(
         "ổn", "ổn hết", "いいえ", "ない", "なし", "特にない", "特になし", "大丈夫", "大丈夫です",
         "아니요", "아니오", "없어요", "없음", "괜찮아요", "没有", "沒有", "无", "無", "冇",
         "都好", "都很好", "一切都好", "没问题", "沒問題", "一切正常",
+        "ні", "нi", "ні дякую", "нічого", "немає", "нема", "все добре", "все ок", "все гаразд",
+        "nej", "nä", "nej tack", "inga", "inget", "allt bra", "allt ok", "allt gick bra",
+        "ne", "žádné", "vse ok", "vše ok", "vše v pořádku", "v pořádku", "v poradku",
+        "nu", "nimic", "nicio", "totul ok", "totul bine", "totul e ok",
+        "όχι", "οχι", "τίποτα", "κανένα", "όλα καλά", "ολα καλα", "όλα τέλεια",
+        "לא", "כלום", "אין", "הכל טוב", "הכל בסדר", "הכול טוב", "הכול בסדר", "תקין",
+        "הכל תקין", "v pohodě", "vše v pohodě", "všechno v pohodě",
+        "všechno ok",
     }
 )
 
@@ -1384,5 +1698,10 @@ COUNT_NOUNS: frozenset[str] = frozenset(
         "linggo", "oras", "piraso", "din", "दिन", "hafte", "ngày", "tuần", "giờ", "món",
         "cái", "วัน", "สัปดาห์", "ชิ้น", "ชั่วโมง", "يوم", "ايام", "أيام", "أسابيع", "قطع",
         "天", "日", "周", "週", "个", "個", "件", "小时", "時間", "일", "주", "시간", "개",
+        "днів", "дні", "тижні", "тижнів", "годин", "штук", "dagar", "veckor", "timmar", "st",
+        "plagg", "dny", "dní", "týdny",
+        "tydny", "hodin", "kusy", "kusů", "kusu", "zile", "zi", "săptămâni", "saptamani",
+        "bucăți", "bucati", "μέρες", "ημέρες", "μερες", "εβδομάδες", "ώρες", "κομμάτια",
+        "ימים", "יום", "שבועות", "שעות", "פריטים", "יחידות",
     }
 )

@@ -41,10 +41,25 @@ def sentence_key(text: str, *, folded: bool = True) -> str:
     return " ".join("".join(chars).split())
 
 
+#: Hebrew writes "and", "that", "the", "to", "in", "as", "from" as a letter glued to the
+#: next word ("שתמחקו": that you delete): a Hebrew phrase may follow up to two of them.
+_HEBREW_PREFIXES = "ושהלבכמ"
+
+
+def _before(first: str) -> str:
+    """What may stand before a phrase starting with `first`: nothing in glued scripts, a
+    non-letter elsewhere, and in Hebrew also its one-letter prefixes."""
+    if _glued(first):
+        return ""
+    if "\u05d0" <= first <= "\u05ea":
+        return rf"(?<![{_LETTER}])[{_HEBREW_PREFIXES}]{{0,2}}"
+    return rf"(?<![{_LETTER}])"
+
+
 def _pattern(phrase: str) -> str:
     """A phrase as a regex: whole words in spaced scripts, anywhere in glued ones."""
     body = re.escape(phrase)
-    before = "" if _glued(phrase[0]) else rf"(?<![{_LETTER}])"
+    before = _before(phrase[0])
     after = "" if _glued(phrase[-1]) else rf"(?![{_LETTER}])"
     return before + body + after
 
@@ -64,7 +79,7 @@ def _compile(words: Iterable[str], *, folded: bool = True) -> re.Pattern[str]:
     parts = []
     for key, open_end, about_messages in keys:
         if open_end and not _glued(key[-1]):
-            part = rf"(?<![{_LETTER}]){re.escape(key)}[{_LETTER}]*"
+            part = rf"{_before(key[0])}{re.escape(key)}[{_LETTER}]*"
         else:
             part = _pattern(key)
         parts.append(part + (_ABOUT_MESSAGES if about_messages else ""))
@@ -103,8 +118,12 @@ def _without_fillers(phrase: str) -> str:
     return " ".join(_FILLERS.sub(" ", sentence_key(body)).split()) + phrase[len(body) :]
 
 
-_PHRASES = _compile([*lexicon.STOP_PHRASES, *map(_without_fillers, lexicon.STOP_PHRASES)])
+_PHRASES = {
+    language: _compile([*phrases, *map(_without_fillers, phrases)])
+    for language, phrases in lexicon.STOP_PHRASES_BY_LANGUAGE.items()
+}
 _NEGATORS = frozenset(sentence_key(w) for w in lexicon.NEGATORS)
+_NEGATORS_ONLY_IN = {sentence_key(w): langs for w, langs in lexicon.NEGATORS_ONLY_IN.items()}
 _GLUED_NEGATORS = tuple(n for n in _NEGATORS if _glued(n[0]))
 _CONDITIONALS = frozenset(sentence_key(w) for w in lexicon.CONDITIONALS)
 _NEGATED_ENDINGS = tuple(sentence_key(w) for w in lexicon.NEGATED_ENDINGS)
@@ -112,6 +131,18 @@ _FORGET = _compile(lexicon.FORGET_PHRASES)
 _DELETE_VERBS = {lang: _compile(stems) for lang, stems in lexicon.DELETE_VERBS.items()}
 _DELETE_OBJECTS = {lang: _compile(objs) for lang, objs in lexicon.DELETE_OBJECTS.items()}
 _OLD_DELETE = _compile(lexicon.DELETE_WORDS)
+_OFF_LIST = {
+    lang: (
+        _compile([*lexicon.DELETE_VERBS.get(lang, ()), *lexicon.LIST_REMOVE_VERBS.get(lang, ())]),
+        _compile(words),
+    )
+    for lang, words in lexicon.LIST_WORDS.items()
+}
+_DATA_OBJECTS = _compile(
+    {o for objs in lexicon.DELETE_OBJECTS.values() for o in objs} - lexicon.CONTACT_OBJECTS
+)
+#: How far a list may stand after its removal verb: "remove my phone number from your list".
+LIST_REACH_WORDS = 6
 
 
 def _without_courtesy(key: str) -> str:
@@ -136,10 +167,11 @@ def _without_courtesy(key: str) -> str:
     return text
 
 
-def _negated(key: str, start: int, end: int = -1) -> bool:
+def _negated(key: str, start: int, end: int = -1, language: str | None = None) -> bool:
     """Whether a negation turns around the request at key[start:end]: one of the few
     words before it (and, for a verb after its object, between them) without a
-    condition before the negation."""
+    condition before the negation. A negation of some languages only ("nu") counts for a
+    request of `language` when it is known."""
     end = start if end < 0 else end
     head = key[:start]
     if head.endswith(_GLUED_NEGATORS) or key[start:end].startswith(_GLUED_NEGATORS):
@@ -147,6 +179,8 @@ def _negated(key: str, start: int, end: int = -1) -> bool:
     words = head.split()[-NEGATION_REACH:] + key[start:end].split()
     for index, word in enumerate(words):
         pair = " ".join(words[index : index + 2])
+        if language is not None and language not in _NEGATORS_ONLY_IN.get(word, {language}):
+            continue
         if word in _NEGATORS or pair in _NEGATORS:
             earlier = head.split()[: max(0, len(head.split()) - NEGATION_REACH + index)]
             return not _CONDITIONALS.intersection(words[:index] + earlier[-2:])
@@ -172,9 +206,23 @@ def is_stop(text: str | None) -> bool:
         return False
     plain = _without_courtesy(key)
     for candidate in {key, plain}:
-        for match in _PHRASES.finditer(candidate):
-            if not _negated(candidate, match.start()):
-                return True
+        for language, phrases in _PHRASES.items():
+            for match in phrases.finditer(candidate):
+                if not _negated(candidate, match.start(), language=language):
+                    return True
+    return _off_list(plain)
+
+
+def _off_list(key: str) -> bool:
+    """Whether `key` asks to be taken off a messaging list: a removal verb, then a list
+    within a few words, not negated ("remove my number from your list", "scoateți-mă din
+    listă"); a verb after its list ("把我从名单删除") is not read."""
+    for language, (verbs, lists) in _OFF_LIST.items():
+        for verb in verbs.finditer(key):
+            for listed in lists.finditer(key, verb.end()):
+                near = len(key[verb.end() : listed.start()].split()) <= LIST_REACH_WORDS
+                if near and not _negated(key, verb.start(), language=language):
+                    return True
     return False
 
 
@@ -188,10 +236,23 @@ def is_delete_request(text: str | None) -> bool:
     key = sentence_key(text)
     if not key or len(key) > MAX_SENTENCE_CHARS:
         return False
-    key = _FILLERS.sub(" ", key)
-    key = " ".join(key.split())
+    plain = " ".join(_FILLERS.sub(" ", key).split())
+    if _asks_to_delete(plain):
+        return True
+    # Courtesy is dropped, but a filler of one language may be a word of the request in
+    # another (Indonesian "min", admin; Swedish "min", my): the key as typed is read too,
+    # unless it holds a negation that courtesy might push out of reach.
+    words = plain.split()
+    pairs = {" ".join(words[i : i + 2]) for i in range(len(words))}
+    negated = _NEGATORS.intersection(words) or _NEGATORS.intersection(pairs)
+    return key != plain and not negated and _asks_to_delete(key)
+
+
+def _asks_to_delete(key: str) -> bool:
     if any(not _negated(key, m.start()) for m in _FORGET.finditer(key)):
         return True
+    if _off_list(key) and not _DATA_OBJECTS.search(key):
+        return False  # "remove my number from your list": an opt-out (is_stop), not erasure
     if any(not _negated(key, m.start()) for m in _OLD_DELETE.finditer(key)):
         return _not_negated_after(key)
     for language, verbs in _DELETE_VERBS.items():
@@ -201,7 +262,7 @@ def is_delete_request(text: str | None) -> bool:
                 first, last = sorted((verb.start(), thing.start()))
                 if (
                     _near(key, verb, thing)
-                    and not _negated(key, first, last)
+                    and not _negated(key, first, last, language)
                     and _not_negated_after(key[verb.start() :])
                 ):
                     return True

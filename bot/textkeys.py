@@ -19,9 +19,14 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 #: zero-width joiner, keycap, skin tones.
 _GLUE = dict.fromkeys([0xFE0E, 0xFE0F, 0x200D, 0x20E3, *range(0x1F3FB, 0x1F400)])
 #: Spellings keyboards vary: Arabic hamza on alef, ta marbuta, alef maqsura, tatweel and
-#: harakat; Turkish dotless i (casefold turns "IPTAL" into "iptal", never "ıptal").
+#: harakat; Turkish dotless i (casefold turns "IPTAL" into "iptal", never "ıptal"); the
+#: Greek stress mark, which Greek customers mostly leave out ("πέντε" is typed "πεντε");
+#: Romanian s and t with a comma below, which many keyboards still write with a cedilla
+#: ("șase" and "şase" are one word; Turkish "beş" keeps its cedilla).
 VARIANTS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None, "ı": "i"}
+    | dict(zip("άέήίόύώΐΰ", "αεηιουωϊϋ", strict=True))
+    | {"ș": "ş", "ț": "ţ"}
     | dict.fromkeys([*range(0x064B, 0x0660), 0x0670])
 )
 

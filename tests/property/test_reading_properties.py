@@ -27,7 +27,8 @@ STOP_KEYS = {
     )
     for key in (sentence_key(word.rstrip("*")), sentence_key(word.rstrip("*"), folded=False))
     if key
-}
+} | {sentence_key(word) for words in lexicon.LIST_WORDS.values() for word in words}
+# A list word counts: "remove my number from your list" opts out by its list (bot.optout).
 DELETE_KEYS = {
     sentence_key(word.rstrip("*")) for words in lexicon.DELETE_VERBS.values() for word in words
 } | {sentence_key(w) for w in (*lexicon.DELETE_WORDS, *lexicon.FORGET_PHRASES)}
@@ -95,6 +96,17 @@ WORDS = [
     "رائع",
     "messages",
     "send",
+    "не",
+    "ефір",
+    "inte",
+    "livet",
+    "nu",
+    "ne",
+    "μη",
+    "τέλειο",
+    "אל",
+    "לייב",
+    "my number",
 ]
 sentences = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
 anything = st.one_of(sentences, st.text(max_size=80))
