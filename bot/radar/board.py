@@ -16,19 +16,16 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from babel import Locale, UnknownLocaleError
-
+from bot.analysis.intents import Intents, intents
 from bot.analysis.language import detect_many, primary
+from bot.analysis.questions import Reading, overlap, read_question
 from bot.radar.comment import LiveComment
-from bot.radar.intents import Intents, intents
-from bot.radar.reading import Reading, overlap, read_question
 
 #: Two fallback questions with at least this share of words in common are one.
 SAME_WORDS = 0.5
 _ORIGINALS = 6
 _OTHER_SCAN = 200
 #: Babel names the United Kingdom "GB".
-_TERRITORY = {"UK": "GB"}
 
 
 @dataclass(frozen=True)
@@ -236,17 +233,7 @@ class Radar:
         return self.label_of(reading.intent, reading.slot), True
 
     def label_of(self, intent: str, slot: str | None) -> str:
-        spec = self.words.intents[intent]
-        language = self.team_language
-        if slot is None:
-            return spec.plain_labels.get(language) or spec.plain_labels["en"]
-        template = spec.labels.get(language) or spec.labels["en"]
-        if spec.slot == "country":
-            name = _country_name(slot, language)
-        else:
-            names = self.words.colour_labels.get(slot, {})
-            name = names.get(language) or names.get("en") or slot
-        return template.replace("{slot}", name)
+        return self.words.label(intent, slot, self.team_language)
 
 
 def _market(hint: str | None, language: str | None) -> str:
@@ -264,11 +251,3 @@ def _pick_original(originals: dict[str, str], team_language: str) -> tuple[str, 
         if language != team_language:
             return language, text
     return next(iter(originals.items()), ("?", ""))
-
-
-def _country_name(code: str, language: str) -> str:
-    try:
-        names = Locale.parse(language).territories
-    except (UnknownLocaleError, ValueError):
-        names = Locale("en").territories
-    return names.get(_TERRITORY.get(code, code)) or code

@@ -18,8 +18,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from bot.analysis.intents import Intents, Tag, fold, intents
 from bot.analysis.lexicon import lexicon
-from bot.radar.intents import Intents, Tag, fold, intents
 
 QUESTION_MARKS = frozenset("?？؟¿⸮")
 #: When one comment names several intents, the more specific wins ("how much is shipping
@@ -62,6 +62,9 @@ class Reading:
     slot: str | None
     #: The words of a fallback question, for grouping by overlap.
     tokens: frozenset[str] = frozenset()
+    #: Asked in so many words (an ask or request word, a question mark or cue), not only
+    #: guessed from a short comment naming a topic ("shipping"): the analyzer's evidence.
+    explicit: bool = True
 
 
 def read_question(text: str, words: Intents | None = None) -> Reading | None:
@@ -111,7 +114,7 @@ def read_question(text: str, words: Intents | None = None) -> Reading | None:
         if not tokens:
             return None
         digest = hashlib.blake2s(" ".join(sorted(tokens)).encode(), digest_size=6).hexdigest()
-        return Reading(f"other:{digest}", "other", None, tokens)
+        return Reading(f"other:{digest}", "other", None, tokens, explicit=True)
     else:
         return None
     if intent in {"stock", "price"} and colour and "color" not in asks:
@@ -124,7 +127,8 @@ def read_question(text: str, words: Intents | None = None) -> Reading | None:
         slot = colour
     else:
         slot = None
-    return Reading(f"{intent}:{slot}" if slot else intent, intent, slot)
+    explicit = bool(asks) or marked or request
+    return Reading(f"{intent}:{slot}" if slot else intent, intent, slot, explicit=explicit)
 
 
 def _first(found: dict[str, int]) -> str:
