@@ -175,3 +175,38 @@ def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> 
     out = Console(width=200, record=True)
     out.print(render_digest(built))
     assert "What viewers asked" in out.export_text()
+
+
+def test_the_shows_slack_digest_has_what_viewers_asked_as_a_ready_faq(app: App) -> None:
+    from adapters.slack.digest_blocks import render
+    from adapters.slack.labels import TeamLanguage
+    from bot import campaigns, digest
+    from bot.db import session_scope
+    from tests.conftest import add_contact
+    from tests.integration.slack.support import texts
+
+    seen = Radar("en").ingest(
+        [
+            comment("a", "how much?", 1),
+            comment("b", "quanto custa?", 2),
+            comment("c", "ship to Brazil?", 3),
+            comment("d", "vocês enviam para o Brasil?", 4),
+            comment("e", "berapa kak", 5),
+        ]
+    )
+    store.save(app.engine, seen, {"price": "How much is it?", "shipping:BR": "Ship to Brazil?"})
+    store.mark_answered(app.engine, "S1", "price", T0)
+    flow = app.flows["post-live"]
+    add_contact(app, "+14155550100", tag="S1")
+    with session_scope(app.engine) as session:
+        campaign = campaigns.start(session, flow, "S1", app.clock.now(), app.clock.now())
+        built = digest.build(session, campaign, flow)
+    shown = "\n".join(texts(m) for m in render(built, TeamLanguage("en")))
+    section = shown.split("What viewers asked (FAQ for the next show)")[1]
+    unanswered, answered = section.index("Ship to Brazil?"), section.index("How much is it?")
+    assert unanswered < answered  # unanswered first: those are the FAQ to prepare
+    assert "👤 2 · ❓" in section[unanswered:answered]  # two viewers, not answered live
+    assert "👤 3 · ✅ _answered live_" in section[answered:]
+    assert "“vocês enviam para o Brasil?”" in section
+    german = "\n".join(texts(m) for m in render(built, TeamLanguage("de")))
+    assert "Was Zuschauer gefragt haben" in german and "live beantwortet" in german
