@@ -14,6 +14,7 @@ question cues), since a big show sends hundreds of comments a second. What count
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -68,15 +69,26 @@ class Reading:
 
 
 def read_question(text: str, words: Intents | None = None) -> Reading | None:
-    """The question a comment asks, or None if it asks nothing."""
-    text = text[:_MAX_CHARS]
+    """The question a comment asks, or None if it asks nothing. With the shipped words,
+    readings are remembered: live chat repeats itself ("price?", "🔥🔥🔥", "ok"), and a
+    reading is a pure function of the text."""
+    if words is None or words is intents():
+        return _read_shipped(text[:_MAX_CHARS])
+    return _read(text[:_MAX_CHARS], words)
+
+
+@functools.lru_cache(maxsize=32_768)
+def _read_shipped(text: str) -> Reading | None:
+    return _read(text, intents())
+
+
+def _read(text: str, words: Intents) -> Reading | None:
     letters = _WORD.findall(text)
     if not letters:
         return None  # emoji walls, "!!!", "5555", stickers
     folded = fold(text)
     if all(_LAUGH.match(word) for word in _WORD.findall(folded)):
         return None
-    words = words or intents()
     asks: dict[str, int] = {}
     topics: dict[str, int] = {}
     country = colour = None

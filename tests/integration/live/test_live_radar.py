@@ -210,3 +210,24 @@ def test_the_shows_slack_digest_has_what_viewers_asked_as_a_ready_faq(app: App) 
     assert "“vocês enviam para o Brasil?”" in section
     german = "\n".join(texts(m) for m in render(built, TeamLanguage("de")))
     assert "Was Zuschauer gefragt haben" in german and "live beantwortet" in german
+
+
+def test_the_running_score_is_the_decayed_count_of_distinct_viewers() -> None:
+    """The board ranks by Σ exp(-(now - asked) / tau) over viewers in the window, kept as a
+    running sum (O(1) per entry): it must equal the sum computed from scratch, through
+    viewers asking again, leaving the window and a long show."""
+    import math
+    import random
+
+    radar = Radar("en", window_seconds=600.0, half_life_seconds=180.0)
+    rng = random.Random(3)
+    texts = ["how much?", "quanto custa?", "ship to Brazil?", "tem tamanho M?"]
+    for second in range(0, 3 * 3600, 7):
+        radar.ingest([comment(f"v{rng.randrange(40)}", rng.choice(texts), second)])
+        if second % 301 == 0:
+            now = (T0 + timedelta(seconds=second)).timestamp()
+            radar.prune(now)
+            for group in radar.groups.values():
+                direct = sum(math.exp(-(now - at) / radar.tau) for at in group.viewers.values())
+                assert math.isclose(radar._score(group, now), direct, rel_tol=1e-9, abs_tol=1e-12)
+    assert radar.groups  # still ranking questions three hours in
