@@ -150,13 +150,13 @@ class Radar:
         group = self.groups.get(reading.key)
         if group is None:
             group = self.groups[reading.key] = _Group(reading, at, base=at)
-        elif (at - group.base) / self.tau > _REBASE:  # days of one question: keep exp finite
-            group.mass *= math.exp((group.base - at) / self.tau)
-            group.base = at
             if reading.intent == "other":
                 self._others[reading.key] = None
                 while len(self._others) > _OTHER_SCAN:
                     self._others.popitem(last=False)
+        elif (at - group.base) / self.tau > _REBASE:  # days of one question: keep exp finite
+            group.mass *= math.exp((group.base - at) / self.tau)
+            group.base = at
         if group.answered_at is not None and at <= group.answered_at:
             return group.reading  # said before the host answered: already covered
         viewer = comment.viewer

@@ -231,3 +231,17 @@ def test_the_running_score_is_the_decayed_count_of_distinct_viewers() -> None:
                 direct = sum(math.exp(-(now - at) / radar.tau) for at in group.viewers.values())
                 assert math.isclose(radar._score(group, now), direct, rel_tol=1e-9, abs_tol=1e-12)
     assert radar.groups  # still ranking questions three hours in
+
+
+def test_questions_the_lexicon_does_not_know_group_by_their_words() -> None:
+    radar = Radar("en")
+    seen = radar.ingest(
+        [
+            comment("a", "when is the next live?", 1),
+            comment("b", "when's your next live??", 2),
+            comment("c", "does it have pockets?", 3),
+            comment("d", "does it have inside pockets?", 4),
+        ]
+    )
+    keys = [s.reading.key for s in seen if s.reading]
+    assert keys[0] == keys[1] and keys[2] == keys[3] and keys[0] != keys[2]
