@@ -74,9 +74,7 @@ class OfflineAnalyzer(Analyzer):
         words = bool(text) and detection.language is not None
         text_score = _score(scan)
         text_sentiment = sentiment_label(text_score) if words or scan.evidence else None
-        reading = read_question(text) if text else None
-        asks = reading is not None and reading.explicit
-        category, strength = _category(scan, text_score, bool(_LETTER.search(text)), asks)
+        category, strength = _category(scan, text_score, bool(_LETTER.search(text)), text)
         rating = None if category in _INFORMATIONAL and not scan.evidence else item.rating
         score = _with_rating(text_score, scan.evidence, rating)
         themes = [self._theme(key, category) for key in scan.concepts[:3]]
@@ -152,11 +150,9 @@ def _opposed(sentiment: Sentiment, rating: int) -> bool:
     )
 
 
-def _category(scan: Scan, text_score: float, letters: bool, asks: bool) -> tuple[Category, float]:
+def _category(scan: Scan, text_score: float, letters: bool, text: str) -> tuple[Category, float]:
     """The category and how sure the rules are. Order matters: a question about a late
-    parcel is a complaint; a suggestion with praise is a suggestion. `asks`: the live
-    radar's reading found a question (price, size, shipping... in any language, also
-    without a question mark: "harga kak", "price pls", "多少钱")."""
+    parcel is a complaint; a suggestion with praise is a suggestion."""
     if scan.problems:
         return Category.COMPLAINT, 0.55 + 0.05 * min(scan.negative - len(scan.problems), 3)
     # "Who do I contact?" about an order: an after-sales request, waiting for a human.
@@ -179,13 +175,21 @@ def _category(scan: Scan, text_score: float, letters: bool, asks: bool) -> tuple
         return Category.COMPLAINT, 0.45 + 0.05 * min(scan.negative, 3)
     if "usage" in scan.cues:
         return Category.USAGE_EXPERIENCE, 0.4
-    if asks and not scan.thanks:  # nothing else said: a terse live ask ("harga kak", "多少钱")
+    if not scan.thanks and _asks(text):  # nothing else said: a terse live ask
         return Category.PRODUCT_QUESTION, 0.55
     # Greetings, laughter, "ok", digits and emoji with no letters: chatter, surely not
     # feedback; thanks alone is courtesy. Anything else the rules do not know: unsure.
     if "chatter" in scan.cues or not letters:
         return Category.OTHER, 0.6
     return Category.OTHER, 0.55 if scan.thanks else 0.3
+
+
+def _asks(text: str) -> bool:
+    """The live radar's reading finds a question asked in so many words (price, size,
+    shipping... in any language, also without a question mark: "harga kak", "多少钱").
+    Read last, only for texts nothing else explained: it costs a second scan."""
+    reading = read_question(text) if text else None
+    return reading is not None and reading.explicit
 
 
 def _urgency(scan: Scan, category: Category, text_score: float, words: Lexicon) -> Urgency:
