@@ -35,6 +35,7 @@ from benchmarks.conditions import conditions  # noqa: E402
 from bot.analysis.interface import Item  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "labelled_answers.jsonl"
+LIVE = ROOT / "tests" / "data" / "live" / "labelled_show.csv"
 
 
 def load() -> list[dict[str, object]]:
@@ -184,6 +185,30 @@ def print_batching(rows: list[dict[str, object]]) -> None:
     )
 
 
+def print_live() -> None:
+    """The issue's complaint: 30 % of a live show's comments went to human review."""
+    from bot.analysis.interface import Category
+    from bot.analysis.offline import OfflineAnalyzer
+    from bot.analysis.review import review_reason
+
+    with LIVE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    analyzer = OfflineAnalyzer()
+    items = [Item(row["text"]) for row in rows]
+    results = analyzer.analyze(items).results
+    reviewed = sum(
+        bool(r and review_reason(i, r, analyzer)) for i, r in zip(items, results, strict=True)
+    )
+    asked = [r for row, r in zip(rows, results, strict=True) if row["label"]]
+    chat = [r for row, r in zip(rows, results, strict=True) if not row["label"]]
+    found = sum(bool(r and r.category == Category.PRODUCT_QUESTION) for r in asked)
+    wrong = sum(bool(r and r.category == Category.COMPLAINT) for r in chat)
+    print(f"\n4. Offline analysis of the labelled live show ({LIVE.relative_to(ROOT)})")
+    print(f"  sent to review: {reviewed} of {len(rows)} ({reviewed / len(rows):.1%})")
+    print(f"  labelled questions read as product questions: {found}/{len(asked)}")
+    print(f"  chatter and praise read as complaints: {wrong}/{len(chat)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=10_000)
@@ -194,6 +219,7 @@ def main() -> None:
     print_throughput(comments(rows, args.comments), cli=not args.no_cli)  # first: cold build
     print_accuracy(rows)
     print_batching(rows)
+    print_live()
     print(conditions("analysis, end"))
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.analysis.questions import _read_shipped  # noqa: E402
 from bot.clock import FrozenClock, SystemClock  # noqa: E402
 from bot.db import make_engine, upgrade  # noqa: E402
 from bot.radar import LiveComment, Radar  # noqa: E402
@@ -174,6 +175,14 @@ async def flood(count: int, engine_url: str) -> None:
     print(
         f"   peak RSS {peak_mb():.0f} MB; board at the end: {groups} groups,"
         f" {viewers:,} viewer entries"
+    )
+    reads = _read_shipped.cache_info()
+    print(
+        f"   {len({t for _, _, t in texts}):,} distinct texts in the stream (so caches help"
+        f" more than in a real show): question readings from memory"
+        f" {reads.hits / max(1, reads.hits + reads.misses):.0%}, language detections from"
+        f" memory {session.radar.detections_saved / max(1, session.radar.questions):.0%}"
+        " of questions"
     )
 
 

@@ -582,7 +582,7 @@ def _parse_time(text: str | None, now: datetime) -> datetime:
 #: module offers register(app) and is imported only when one of its commands runs.
 FEATURE_COMMANDS: dict[str, dict[str, str]] = {
     "bot.analysis.commands": {
-        "analyze": "Analyse free text from any source: one JSON line per row.",
+        "analyze": "Analyse free text from any source: a summary, JSON lines with --json.",
     },
     "bot.coupon_commands": {
         "coupons": "Coupon pools: offers, codes, the shop's side and redemptions.",

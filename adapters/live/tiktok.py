@@ -58,6 +58,26 @@ class TikTokChat:
             external_id=f"tt:{message_id}" if message_id else None,
         )
 
+    def listen(self, client: Any, comment: type, connect: type, disconnect: type) -> None:
+        """Our handlers on a TikTokLive client: comments feed the show, the connection's
+        state shows on the host's page (the event classes come from TikTokLive)."""
+
+        async def on_comment(event: Any) -> None:
+            found = self.comment(event)
+            if found is not None:
+                self.session.feed([found])
+
+        async def on_connect(_event: Any) -> None:
+            self.backoff.reset()
+            self.session.source(self.name, "live", self.username)
+
+        async def on_disconnect(_event: Any) -> None:
+            self.session.source(self.name, "reconnecting", "disconnected")
+
+        client.add_listener(comment, on_comment)
+        client.add_listener(connect, on_connect)
+        client.add_listener(disconnect, on_disconnect)
+
     async def run(self, stop: asyncio.Event) -> None:
         try:
             from TikTokLive import TikTokLiveClient
@@ -68,22 +88,7 @@ class TikTokChat:
             return
         while not stop.is_set():
             client = TikTokLiveClient(unique_id=self.username)
-
-            async def on_comment(event: CommentEvent) -> None:
-                found = self.comment(event)
-                if found is not None:
-                    self.session.feed([found])
-
-            async def on_connect(_event: ConnectEvent) -> None:
-                self.backoff.reset()
-                self.session.source(self.name, "live", self.username)
-
-            async def on_disconnect(_event: DisconnectEvent) -> None:
-                self.session.source(self.name, "reconnecting", "disconnected")
-
-            client.add_listener(CommentEvent, on_comment)
-            client.add_listener(ConnectEvent, on_connect)
-            client.add_listener(DisconnectEvent, on_disconnect)
+            self.listen(client, CommentEvent, ConnectEvent, DisconnectEvent)
             try:
                 task = await client.start()
                 stopper = asyncio.ensure_future(stop.wait())

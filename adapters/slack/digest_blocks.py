@@ -48,6 +48,7 @@ def render(digest: Digest, team: TeamLanguage, *, final: bool = False) -> list[l
         blocks.extend(paragraphs(digest.redemptions.lines()))
     blocks.append(divider())
     blocks.extend(_said(digest, team))
+    blocks.extend(_viewers_asked(digest, team))
     if digest.choices:
         lines = [
             f"*{question}*: " + ", ".join(f"{k} {team.number(v)}" for k, v in counts.most_common())
@@ -166,6 +167,23 @@ def _said(d: Digest, team: TeamLanguage) -> list[Block]:
         lines.extend(quote_line(q, team) for q in d.complaints)
         blocks.extend(paragraphs(lines))
     return blocks
+
+
+def _viewers_asked(d: Digest, team: TeamLanguage) -> list[Block]:
+    """The live show's questions by distinct viewers, unanswered first: a ready FAQ for
+    the next show (the radar kept them; bot.radar.store.asked_in)."""
+    if not d.viewers_asked:
+        return []
+    lines = []
+    for rank, asked in enumerate(d.viewers_asked, 1):
+        status = f"✅ _{team.label('answered_live')}_" if asked.answered else "❓"
+        lines.append(
+            f"*{rank}. {escape(asked.label)}* — 👤 {team.number(asked.viewers)} · {status}"
+        )
+        said = [f"“{escape(_short(o))}”" for o in asked.originals[:2] if o != asked.label]
+        if said:
+            lines.append("> " + " · ".join(said))
+    return [header(team.label("viewers_asked")), *paragraphs(lines)]
 
 
 def theme_block(rank: int, theme: ThemeSummary, team: TeamLanguage) -> Block:

@@ -77,4 +77,3 @@ class DatabaseCache:
             statement = sqlite_insert(AnalysisCache).on_conflict_do_nothing(index_elements=["key"])
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
-

@@ -1,8 +1,11 @@
-"""`postlive analyze FILE [--out FILE]`: analyse free text from any source.
+"""`postlive analyze FILE [--json] [--out FILE]`: analyse free text from any source.
 
-One JSON line per input row, in input order, batched like the campaign path (the OpenAI
-analyzer packs answers into few requests and caches them in the database); a progress
-bar on standard error for long files, and the throughput at the end.
+A summary for people (categories, themes with originals, the top product questions
+grouped across languages, urgent complaints, the share sent to review: bot.analysis.
+summary) and, on request, one JSON line per input row, in input order, carrying the
+original text beside its judgement. Batched like the campaign path (the OpenAI analyzer
+packs answers into few requests and caches them in the database); a progress bar on
+standard error for long files, and the throughput at the end.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from bot.analysis.interface import Analyzer, Item, Result
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.review import review_reason
 from bot.analysis.sources import Row, read_rows
+from bot.analysis.summary import Summary
 from bot.cli_common import clean_errors, err
 from bot.cli_common import progress as _progress
 from bot.settings import Settings
@@ -39,21 +43,32 @@ def register(app: typer.Typer) -> None:
 
 def analyze_command(
     file: Annotated[Path, typer.Argument(help="CSV or JSON lines with a `text` column.")],
+    json_lines: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="One JSON line per row on stdout (the summary goes to stderr)."
+        ),
+    ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the JSON lines here (default: stdout).")
+        Path | None, typer.Option("--out", help="Write the JSON lines to this file.")
     ] = None,
     column: Annotated[str, typer.Option(help="The column holding the text.")] = "text",
 ) -> None:
-    """Analyse free text (e.g. a live stream's exported comments): one JSON line per row
-    with language, translation, category, sentiment, themes, urgency and confidence."""
+    """Analyse free text (e.g. a live stream's exported comments): a summary (categories,
+    themes, top questions grouped, urgent complaints) and, with --json or --out, one JSON
+    line per row: the original text, language, translation, category, sentiment, themes,
+    urgency, confidence and why it needs review, if it does."""
 
     rows = read_rows(file, column)
     settings = Settings()
     analyzer = analyzer_for(settings, _cache(settings))
     reader = OfflineAnalyzer(settings.team_language)
+    summary = Summary(settings.team_language)
     started = time.perf_counter()
     warnings: list[str] = []
-    sink: IO[str] = out.open("w", encoding="utf-8") if out else sys.stdout
+    sink: IO[str] | None = (
+        out.open("w", encoding="utf-8") if out else sys.stdout if json_lines else None
+    )
     try:
         with _progress() as progress:
             task = progress.add_task(f"analysing {file.name}", total=len(rows))
@@ -63,13 +78,19 @@ def analyze_command(
                 def moved(done: int, base: int = start) -> None:
                     progress.update(task, completed=base + done)
 
-                for line in _analyse(analyzer, reader, chunk, warnings, moved):
-                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+                for line in _analyse(analyzer, reader, chunk, warnings, moved, summary):
+                    if sink is not None:
+                        sink.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         analyzer.close()
-        if out:
+        if out and sink is not None:
             sink.close()
     seconds = max(time.perf_counter() - started, 1e-9)
+    # The summary is the answer, on stdout; with JSON lines on stdout it steps aside.
+    if json_lines and not out:
+        sys.stderr.write(summary.render())
+    else:
+        sys.stdout.write(summary.render())
     # soft_wrap: one line each, whatever the terminal width (or none, in a pipe).
     for warning in dict.fromkeys(warnings):
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
@@ -102,6 +123,7 @@ def _analyse(
     rows: list[Row],
     warnings: list[str],
     progress: Any,
+    summary: Summary,
 ) -> list[dict[str, Any]]:
     items = [Item(row.text, rating=row.rating, ref=row.number) for row in rows]
     wanted = [i for i, item in enumerate(items) if item.text]
@@ -120,12 +142,14 @@ def _analyse(
         line: dict[str, Any] = {"row": row.number}
         if row.ref is not None:
             line["id"] = row.ref
+        line["text"] = row.text  # the original: a row number alone tells nobody anything
         result = results.get(index)
         if result is None:
             line.update(_EMPTY)
         else:
             line.update(result.as_dict())
             line["review"] = review_reason(items[index], result, reader)
+        summary.add(row.text, result, line["review"])
         lines.append(line)
     return lines
 

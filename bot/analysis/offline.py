@@ -10,6 +10,7 @@ than keyword rules deserve.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.analysis.interface import (
@@ -26,10 +27,13 @@ from bot.analysis.interface import (
 )
 from bot.analysis.language import Detection, detect_many
 from bot.analysis.lexicon import Lexicon, Scan, lexicon, normalize
+from bot.analysis.questions import read_question
 
 #: Keyword rules never deserve more: leave room for a model and for human judgement.
 MAX_CONFIDENCE = 0.75
 _CHUNK = 500
+#: A letter of any script: "666666", "８８８８" and emoji walls have none.
+_LETTER = re.compile(r"[^\W\d_]")
 #: Themes a suggestion for the next live is usually about.
 _SHOW_IDEAS = frozenset({"live_show_timing", "live_presentation", "more_options", "size_info"})
 #: Informational answers: a question is neutral whatever the customer's rating.
@@ -70,7 +74,7 @@ class OfflineAnalyzer(Analyzer):
         words = bool(text) and detection.language is not None
         text_score = _score(scan)
         text_sentiment = sentiment_label(text_score) if words or scan.evidence else None
-        category, strength = _category(scan, text_score)
+        category, strength = _category(scan, text_score, bool(_LETTER.search(text)), text)
         rating = None if category in _INFORMATIONAL and not scan.evidence else item.rating
         score = _with_rating(text_score, scan.evidence, rating)
         themes = [self._theme(key, category) for key in scan.concepts[:3]]
@@ -146,35 +150,54 @@ def _opposed(sentiment: Sentiment, rating: int) -> bool:
     )
 
 
-def _category(scan: Scan, text_score: float) -> tuple[Category, float]:
+def _category(scan: Scan, text_score: float, letters: bool, text: str) -> tuple[Category, float]:
     """The category and how sure the rules are. Order matters: a question about a late
     parcel is a complaint; a suggestion with praise is a suggestion."""
     if scan.problems:
         return Category.COMPLAINT, 0.55 + 0.05 * min(scan.negative - len(scan.problems), 3)
+    # "Who do I contact?" about an order: an after-sales request, waiting for a human.
+    if "contact" in scan.cues:
+        return Category.COMPLAINT, 0.5
     # "Could you go live earlier?" is a suggestion about the show, not a product question.
     if "suggestion" in scan.cues and _SHOW_IDEAS.intersection(scan.concepts):
         return Category.SUGGESTION, 0.6
-    question = scan.question_mark or "question" in scan.cues
-    if question:
-        return Category.PRODUCT_QUESTION, 0.6 if scan.question_mark else 0.45
+    # A question word opening an exclamation ("qué bonito!", "que linda 😍") is praise.
+    cued = "question" in scan.cues and not (scan.positive and text_score > 0.15)
+    if scan.question_mark or cued:
+        return Category.PRODUCT_QUESTION, 0.6 if scan.question_mark else 0.55
     if "suggestion" in scan.cues:
         return Category.SUGGESTION, 0.55
     if "usage" in scan.cues and scan.evidence:
         return Category.USAGE_EXPERIENCE, 0.5
     if text_score > 0.15 and scan.positive:
-        return Category.PRAISE, min(0.45 + 0.08 * scan.positive, 0.7)
+        return Category.PRAISE, min(0.55 + 0.08 * scan.positive, 0.7)
     if text_score < -0.15:
         return Category.COMPLAINT, 0.45 + 0.05 * min(scan.negative, 3)
     if "usage" in scan.cues:
         return Category.USAGE_EXPERIENCE, 0.4
-    # Nothing the rules know: thanks, "ok", a name. Honestly unsure.
-    return Category.OTHER, 0.45 if scan.thanks else 0.3
+    if not scan.thanks and _asks(text):  # nothing else said: a terse live ask
+        return Category.PRODUCT_QUESTION, 0.55
+    # Greetings, laughter, "ok", digits and emoji with no letters: chatter, surely not
+    # feedback; thanks alone is courtesy. Anything else the rules do not know: unsure.
+    if "chatter" in scan.cues or not letters:
+        return Category.OTHER, 0.6
+    return Category.OTHER, 0.55 if scan.thanks else 0.3
+
+
+def _asks(text: str) -> bool:
+    """The live radar's reading finds a question asked in so many words (price, size,
+    shipping... in any language, also without a question mark: "harga kak", "多少钱").
+    Read last, only for texts nothing else explained: it costs a second scan."""
+    reading = read_question(text) if text else None
+    return reading is not None and reading.explicit
 
 
 def _urgency(scan: Scan, category: Category, text_score: float, words: Lexicon) -> Urgency:
     if category != Category.COMPLAINT:
         return Urgency.NONE
-    if "urgent" in scan.cues or any(words.concepts[p].urgency == "high" for p in scan.problems):
+    if {"urgent", "contact"} & scan.cues:
+        return Urgency.HIGH  # a threat, or a customer asking whom to reach: act now
+    if any(words.concepts[p].urgency == "high" for p in scan.problems):
         return Urgency.HIGH
     if text_score <= -0.6 and scan.negative >= 3:
         return Urgency.HIGH

@@ -1,5 +1,7 @@
 """The OpenAI analyzer: many answers per request, validated structured outputs, a cache,
-a spending cap, and answers kept as data.
+a spending cap, and answers kept as data. Also the one place in bot/ that imports the
+openai SDK: `openai_client` builds the client for every feature that talks to the model
+(the analyzer here, the live radar's question labeller).
 
 Customer answers are untrusted. They travel only inside the user message as a JSON
 array (never concatenated into the instructions), and the system prompt says that
@@ -60,6 +62,25 @@ _SPLITTABLE = (
 )
 
 
+#: The SDK's client type, for code that is handed one.
+OpenAIClient = openai.OpenAI
+
+
+def openai_client(
+    settings: Settings, *, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_RETRIES
+) -> OpenAIClient:
+    """The SDK client from the settings: the key, OPENAI_BASE_URL (a proxy, a local
+    model, the tests' fake server), how long to wait and how often the SDK retries."""
+    if settings.openai_api_key is None:
+        raise ConfigError("OPENAI_API_KEY is not set: set it or use POSTLIVE_ANALYZER=offline")
+    return openai.OpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url or None,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+
+
 @dataclass
 class _Job:
     index: int
@@ -103,18 +124,7 @@ class OpenAIAnalyzer(Analyzer):
         max_retries: int = DEFAULT_RETRIES,
         batch_tokens: int | None = None,
     ) -> None:
-        if client is None:
-            if settings.openai_api_key is None:
-                raise ConfigError(
-                    "OPENAI_API_KEY is not set: set it or use POSTLIVE_ANALYZER=offline"
-                )
-            client = openai.OpenAI(
-                api_key=settings.openai_api_key.get_secret_value(),
-                base_url=settings.openai_base_url or None,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-        self.client = client
+        self.client = client or openai_client(settings, timeout=timeout, max_retries=max_retries)
         self.model = settings.openai_model
         self.team_language = settings.team_language
         self.prompt = load_prompt("analyze")

@@ -20,8 +20,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from bot.alert_states import AlertStatus
-from bot.analysis.analyzers import analyzer_for
-from bot.analysis.cache import DatabaseCache
+from bot.analysis.analyzers import shared_analyzer
 from bot.analysis.interface import Analyzer, Category, Item, MediaRef, Outcome, Result, Urgency
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.review import review_reason
@@ -95,17 +94,13 @@ def analyze_pending_now(
         session.commit()  # answers with nothing to analyse were marked done
     if not pending:
         return run
-    own = analyzer is None
-    analyzer = analyzer or analyzer_for(app.settings, DatabaseCache(app.engine, app.clock))
-    try:
-        by_campaign: dict[int, list[_Pending]] = defaultdict(list)
-        for entry in pending:
-            by_campaign[entry.campaign_id].append(entry)
-        for campaign_id, entries in by_campaign.items():
-            _campaign(app, analyzer, campaign_id, entries, run)
-    finally:
-        if own:
-            analyzer.close()
+    # Built once per database and reused run after run, never closed here.
+    analyzer = analyzer or shared_analyzer(app.settings, app.engine, app.clock)
+    by_campaign: dict[int, list[_Pending]] = defaultdict(list)
+    for entry in pending:
+        by_campaign[entry.campaign_id].append(entry)
+    for campaign_id, entries in by_campaign.items():
+        _campaign(app, analyzer, campaign_id, entries, run)
     run.seconds = time.perf_counter() - started
     return run
 

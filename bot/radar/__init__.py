@@ -1,7 +1,7 @@
 """The live question radar: what viewers ask during a show, grouped across languages.
 
     LiveComment            one comment from any source (comment)
-    read_question()        is it a question, about what (reading, over intents.yaml)
+    read_question()        is it a question, about what (bot.analysis.questions, over intents.yaml)
     Radar                  groups, distinct viewers, decay, eviction (board)
     LiveSession            a show being listened to: radar + store + subscribers (session)
 
@@ -15,9 +15,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.analysis.questions import Reading, read_question
     from bot.radar.board import Entry, Radar
     from bot.radar.comment import LiveComment
-    from bot.radar.reading import Reading, read_question
 
 __all__ = ["Entry", "LiveComment", "Radar", "Reading", "read_question"]
 #: Loaded on first use: the digest imports bot.radar.store, and must not pay for the
@@ -26,8 +26,8 @@ _WHERE = {
     "Entry": "bot.radar.board",
     "Radar": "bot.radar.board",
     "LiveComment": "bot.radar.comment",
-    "Reading": "bot.radar.reading",
-    "read_question": "bot.radar.reading",
+    "Reading": "bot.analysis.questions",
+    "read_question": "bot.analysis.questions",
 }
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot.analysis.analyzers import analyzer_for
+from bot.analysis.analyzers import shared_analyzer
 from bot.analysis.interface import Item
 from bot.db import session_scope
 from bot.models import ShowComment
@@ -21,12 +22,13 @@ from bot.settings import Settings
 _CHUNK = 2000
 
 
-def analyze_show(settings: Settings, engine: object, show: str) -> Counter[str]:
-    """Analyse the show's comments not yet analysed; returns comments per category."""
-    analyzer = analyzer_for(settings)
+def analyze_show(settings: Settings, engine: Engine, show: str) -> Counter[str]:
+    """Analyse the show's comments not yet analysed; returns comments per category. The
+    analyzer is the database's shared one (built once, its cache and client reused)."""
+    analyzer = shared_analyzer(settings, engine)
     categories: Counter[str] = Counter()
     while True:
-        with session_scope(engine) as session:  # type: ignore[arg-type]
+        with session_scope(engine) as session:
             rows = session.exec(
                 select(ShowComment)
                 .where(ShowComment.show == show, col(ShowComment.analysis).is_(None))

@@ -16,19 +16,21 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from babel import Locale, UnknownLocaleError
-
+from bot.analysis.intents import Intents, intents
 from bot.analysis.language import detect_many, primary
+from bot.analysis.questions import Reading, overlap, read_question
 from bot.radar.comment import LiveComment
-from bot.radar.intents import Intents, intents
-from bot.radar.reading import Reading, overlap, read_question
 
 #: Two fallback questions with at least this share of words in common are one.
 SAME_WORDS = 0.5
 _ORIGINALS = 6
 _OTHER_SCAN = 200
 #: Babel names the United Kingdom "GB".
-_TERRITORY = {"UK": "GB"}
+
+#: Exponent beyond which a group's running score is rebased (exp(700) overflows).
+_REBASE = 300.0
+#: Texts whose detected language is remembered.
+_LANGUAGES_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class _Group:
     reading: Reading
     first_at: float
     viewers: OrderedDict[str, float] = field(default_factory=OrderedDict)
+    #: Σ exp((at - base) / tau) over the viewers: the decayed score kept up to date as
+    #: viewers come, re-ask and leave, so ranking costs O(1) per group, not O(viewers).
+    mass: float = 0.0
+    base: float = 0.0
     markets: Counter[str] = field(default_factory=Counter)
     originals: dict[str, str] = field(default_factory=dict)
     answered_at: float | None = None
@@ -91,6 +97,9 @@ class Radar:
         self._others: OrderedDict[str, None] = OrderedDict()
         self.comments = 0
         self.questions = 0
+        self._languages: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
+        #: Detections answered from memory (the benchmark prints the share).
+        self.detections_saved = 0
 
     # -- in ----------------------------------------------------------------------------
     def ingest(self, comments: Sequence[LiveComment]) -> list[Seen]:
@@ -104,12 +113,27 @@ class Radar:
             and (r.key not in self.groups or comments[i].viewer not in self.groups[r.key].viewers)
         ]
         languages: list[str | None] = [None] * len(comments)
-        if asking:
+        # Detection is remembered per (text, hint): live chat repeats itself, and the
+        # detector is the costliest step. Bounded, oldest forgotten first.
+        unknown = []
+        for i in asking:
+            said = (comments[i].text, comments[i].language_hint)
+            if said in self._languages:
+                self._languages.move_to_end(said)
+                languages[i] = self._languages[said]
+                self.detections_saved += 1
+            else:
+                unknown.append(i)
+        if unknown:
             found = detect_many(
-                [comments[i].text for i in asking], [comments[i].language_hint for i in asking]
+                [comments[i].text for i in unknown], [comments[i].language_hint for i in unknown]
             )
-            for index, detection in zip(asking, found, strict=True):
-                languages[index] = detection.language or primary(comments[index].language_hint)
+            for index, detection in zip(unknown, found, strict=True):
+                language = detection.language or primary(comments[index].language_hint)
+                languages[index] = language
+                self._languages[(comments[index].text, comments[index].language_hint)] = language
+            while len(self._languages) > _LANGUAGES_KEPT:
+                self._languages.popitem(last=False)
         seen: list[Seen] = []
         for comment, reading, language in zip(comments, readings, languages, strict=True):
             self.comments += 1
@@ -125,19 +149,24 @@ class Radar:
             reading = self._similar(reading)
         group = self.groups.get(reading.key)
         if group is None:
-            group = self.groups[reading.key] = _Group(reading, at)
+            group = self.groups[reading.key] = _Group(reading, at, base=at)
             if reading.intent == "other":
                 self._others[reading.key] = None
                 while len(self._others) > _OTHER_SCAN:
                     self._others.popitem(last=False)
+        elif (at - group.base) / self.tau > _REBASE:  # days of one question: keep exp finite
+            group.mass *= math.exp((group.base - at) / self.tau)
+            group.base = at
         if group.answered_at is not None and at <= group.answered_at:
             return group.reading  # said before the host answered: already covered
         viewer = comment.viewer
         if viewer in group.viewers:
-            group.viewers.pop(viewer)
+            before = group.viewers.pop(viewer)
             group.viewers[viewer] = at
+            group.mass += self._weight(group, at) - self._weight(group, before)
             return group.reading
         group.viewers[viewer] = at
+        group.mass += self._weight(group, at)
         group.asked += 1
         group.markets[_market(comment.language_hint, language)] += 1
         if len(group.originals) < _ORIGINALS and (language or "?") not in group.originals:
@@ -165,6 +194,7 @@ class Radar:
             return False
         group.answered_at = now
         group.viewers.clear()
+        group.mass = 0.0
         return True
 
     def set_canonical(self, key: str, text: str) -> None:
@@ -178,7 +208,10 @@ class Radar:
             group = self.groups[key]
             viewers = group.viewers
             while viewers and next(iter(viewers.values())) < horizon:
-                viewers.popitem(last=False)
+                _, left = viewers.popitem(last=False)
+                group.mass -= self._weight(group, left)
+            if not viewers:
+                group.mass = 0.0  # no rounding left behind
             if not viewers and (group.answered_at or group.first_at) < horizon:
                 del self.groups[key]
         if len(self.groups) > self.max_groups:
@@ -208,8 +241,11 @@ class Radar:
         ]
 
     def _score(self, group: _Group, now: float) -> float:
-        tau = self.tau
-        return sum(math.exp(-max(0.0, now - at) / tau) for at in group.viewers.values())
+        """Σ exp(-(now - at) / tau) over the group's viewers, from the running mass."""
+        return max(0.0, group.mass) * math.exp((group.base - now) / self.tau)
+
+    def _weight(self, group: _Group, at: float) -> float:
+        return math.exp((at - group.base) / self.tau)
 
     def _entry(self, group: _Group, score: float, count: int) -> Entry:
         label, translated = self.label(group)
@@ -236,17 +272,7 @@ class Radar:
         return self.label_of(reading.intent, reading.slot), True
 
     def label_of(self, intent: str, slot: str | None) -> str:
-        spec = self.words.intents[intent]
-        language = self.team_language
-        if slot is None:
-            return spec.plain_labels.get(language) or spec.plain_labels["en"]
-        template = spec.labels.get(language) or spec.labels["en"]
-        if spec.slot == "country":
-            name = _country_name(slot, language)
-        else:
-            names = self.words.colour_labels.get(slot, {})
-            name = names.get(language) or names.get("en") or slot
-        return template.replace("{slot}", name)
+        return self.words.label(intent, slot, self.team_language)
 
 
 def _market(hint: str | None, language: str | None) -> str:
@@ -264,11 +290,3 @@ def _pick_original(originals: dict[str, str], team_language: str) -> tuple[str, 
         if language != team_language:
             return language, text
     return next(iter(originals.items()), ("?", ""))
-
-
-def _country_name(code: str, language: str) -> str:
-    try:
-        names = Locale.parse(language).territories
-    except (UnknownLocaleError, ValueError):
-        names = Locale("en").territories
-    return names.get(_TERRITORY.get(code, code)) or code

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import openai
 from pydantic import BaseModel
 
+from bot.analysis.openai_analyzer import OpenAIClient, openai_client
 from bot.analysis.prompts import language_name, load_prompt
 from bot.radar.session import Labeller
 from bot.settings import Settings
@@ -33,16 +33,11 @@ class _Questions(BaseModel):
 class OpenAILabeller(Labeller):
     interval_seconds = 4.0
 
-    def __init__(self, settings: Settings, client: openai.OpenAI | None = None) -> None:
-        if client is None:
-            assert settings.openai_api_key is not None
-            client = openai.OpenAI(
-                api_key=settings.openai_api_key.get_secret_value(),
-                base_url=settings.openai_base_url or None,
-                timeout=TIMEOUT_SECONDS,
-                max_retries=RETRIES,
-            )
-        self.client = client
+    def __init__(self, settings: Settings, client: OpenAIClient | None = None) -> None:
+        # The analysis' client factory: one way to reach the model in bot/.
+        self.client = client or openai_client(
+            settings, timeout=TIMEOUT_SECONDS, max_retries=RETRIES
+        )
         self.model = settings.openai_model
         self.prompt = load_prompt("radar_canonical")
         self.system = self.prompt.render(team_language=language_name(settings.team_language))

@@ -147,6 +147,20 @@ class Recorded:
 class FakeModel:
     #: Exact answer text -> judgement fields to return instead (a model's misreading).
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The live radar's canonical questions: a group's first comment -> the question
+    #: this "model" names it (unknown comments come back as "?" + the comment).
+    questions: dict[str, str] = field(default_factory=dict)
+
+    def name_questions(self, groups: list[dict[str, Any]]) -> dict[str, Any]:
+        """The radar labeller's schema: one question per group of comments."""
+        named = [
+            {
+                "id": g["id"],
+                "question": self.questions.get(g["comments"][0], "?" + g["comments"][0]),
+            }
+            for g in groups
+        ]
+        return {"questions": named}
 
     def judge(
         self, element: dict[str, Any], instructions: str, image: bytes | None
@@ -376,6 +390,8 @@ class FakeOpenAI:
             content: dict[str, Any] = {"answers": answers}
         elif schema == "ThemeMapping":
             content = self.model.place(data if isinstance(data, dict) else {})
+        elif schema == "_Questions":  # bot.radar.labeller
+            content = self.model.name_questions(data if isinstance(data, list) else [])
         else:
             raise ValueError(f"unknown schema {schema}")
         text = json.dumps(content, ensure_ascii=False)

@@ -8,6 +8,7 @@ import asyncio
 from sqlmodel import select
 
 from bot.analysis import analyze_pending
+from bot.analysis.analyzers import shared_analyzer
 from bot.analysis.themes import theme_counts
 from bot.bootstrap import App
 from bot.db import session_scope
@@ -188,3 +189,14 @@ def test_the_worker_tick_analyses_answers(app: App) -> None:
     asyncio.run(tick(app))
     (answer,) = answers(app, ids)
     assert answer.category == "praise" and answer.analyzer == "offline"
+
+
+def test_the_analyzer_is_built_once_per_database_and_reused_by_every_run(app: App) -> None:
+    campaign_with_answers(app, COLOUR_IN_FIVE_LANGUAGES[:2])
+    first = shared_analyzer(app.settings, app.engine, app.clock)
+    assert run(app).analyzed == 2  # type: ignore[attr-defined]
+    campaign_with_answers(app, COLOUR_IN_FIVE_LANGUAGES[2:])
+    assert run(app).analyzed == 3  # type: ignore[attr-defined]
+    assert shared_analyzer(app.settings, app.engine, app.clock) is first
+    changed = app.settings.model_copy(update={"team_language": "de"})
+    assert shared_analyzer(changed, app.engine, app.clock) is not first

@@ -13,18 +13,19 @@ from bot.radar import LiveComment
 from bot.radar.board import Radar
 from bot.radar.labeller import OpenAILabeller, labeller_for
 from bot.radar.session import LiveSession
-from tests.integration.live.fake_openai_radar import FakeModel, serve
+from tests.integration.analysis.fake_openai import FakeModel, FakeOpenAI
+
+CANON = {"quanto custa?": "Wie viel kostet es?", "envían a México?": "Liefert ihr nach Mexiko?"}
 
 
 async def test_top_entries_are_labelled_in_one_batch_with_comments_as_data(
     app: App, clock: FrozenClock
 ) -> None:
-    model = FakeModel()
-    with serve(model) as url:
+    with FakeOpenAI(FakeModel(questions=CANON)) as server:
         settings = app.settings.model_copy(
             update={
                 "openai_api_key": SecretStr("sk-test"),
-                "openai_base_url": url,
+                "openai_base_url": server.base_url,
                 "team_language": "de",
                 "postlive_analyzer": "auto",
             }
@@ -42,8 +43,8 @@ async def test_top_entries_are_labelled_in_one_batch_with_comments_as_data(
         await session.tick()
         await session.tick()  # labelled entries are not sent again
 
-    assert len(model.requests) == 1
-    system, user = model.requests[0]["messages"]
+    (request,) = server.chat_requests()
+    system, user = request["messages"]
     assert "quanto custa" not in system["content"] and "German" in system["content"]
     groups = json.loads(user["content"])
     assert {"price", "shipping:MX"} <= {g["id"] for g in groups}

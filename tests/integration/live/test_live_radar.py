@@ -175,3 +175,73 @@ def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> 
     out = Console(width=200, record=True)
     out.print(render_digest(built))
     assert "What viewers asked" in out.export_text()
+
+
+def test_the_shows_slack_digest_has_what_viewers_asked_as_a_ready_faq(app: App) -> None:
+    from adapters.slack.digest_blocks import render
+    from adapters.slack.labels import TeamLanguage
+    from bot import campaigns, digest
+    from bot.db import session_scope
+    from tests.conftest import add_contact
+    from tests.integration.slack.support import texts
+
+    seen = Radar("en").ingest(
+        [
+            comment("a", "how much?", 1),
+            comment("b", "quanto custa?", 2),
+            comment("c", "ship to Brazil?", 3),
+            comment("d", "vocês enviam para o Brasil?", 4),
+            comment("e", "berapa kak", 5),
+        ]
+    )
+    store.save(app.engine, seen, {"price": "How much is it?", "shipping:BR": "Ship to Brazil?"})
+    store.mark_answered(app.engine, "S1", "price", T0)
+    flow = app.flows["post-live"]
+    add_contact(app, "+14155550100", tag="S1")
+    with session_scope(app.engine) as session:
+        campaign = campaigns.start(session, flow, "S1", app.clock.now(), app.clock.now())
+        built = digest.build(session, campaign, flow)
+    shown = "\n".join(texts(m) for m in render(built, TeamLanguage("en")))
+    section = shown.split("What viewers asked (FAQ for the next show)")[1]
+    unanswered, answered = section.index("Ship to Brazil?"), section.index("How much is it?")
+    assert unanswered < answered  # unanswered first: those are the FAQ to prepare
+    assert "👤 2 · ❓" in section[unanswered:answered]  # two viewers, not answered live
+    assert "👤 3 · ✅ _answered live_" in section[answered:]
+    assert "“vocês enviam para o Brasil?”" in section
+    german = "\n".join(texts(m) for m in render(built, TeamLanguage("de")))
+    assert "Was Zuschauer gefragt haben" in german and "live beantwortet" in german
+
+
+def test_the_running_score_is_the_decayed_count_of_distinct_viewers() -> None:
+    """The board ranks by Σ exp(-(now - asked) / tau) over viewers in the window, kept as a
+    running sum (O(1) per entry): it must equal the sum computed from scratch, through
+    viewers asking again, leaving the window and a long show."""
+    import math
+    import random
+
+    radar = Radar("en", window_seconds=600.0, half_life_seconds=180.0)
+    rng = random.Random(3)
+    texts = ["how much?", "quanto custa?", "ship to Brazil?", "tem tamanho M?"]
+    for second in range(0, 3 * 3600, 7):
+        radar.ingest([comment(f"v{rng.randrange(40)}", rng.choice(texts), second)])
+        if second % 301 == 0:
+            now = (T0 + timedelta(seconds=second)).timestamp()
+            radar.prune(now)
+            for group in radar.groups.values():
+                direct = sum(math.exp(-(now - at) / radar.tau) for at in group.viewers.values())
+                assert math.isclose(radar._score(group, now), direct, rel_tol=1e-9, abs_tol=1e-12)
+    assert radar.groups  # still ranking questions three hours in
+
+
+def test_questions_the_lexicon_does_not_know_group_by_their_words() -> None:
+    radar = Radar("en")
+    seen = radar.ingest(
+        [
+            comment("a", "when is the next live?", 1),
+            comment("b", "when's your next live??", 2),
+            comment("c", "does it have pockets?", 3),
+            comment("d", "does it have inside pockets?", 4),
+        ]
+    )
+    keys = [s.reading.key for s in seen if s.reading]
+    assert keys[0] == keys[1] and keys[2] == keys[3] and keys[0] != keys[2]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 from bot.analysis.lexicon import normalize
 
@@ -93,7 +94,29 @@ class Intents:
                             yield start, tag
                         break
 
+    def label(self, intent: str, slot: str | None, language: str) -> str:
+        """The canonical question in `language` ("Do you ship to Brazil?")."""
+        spec = self.intents[intent]
+        if slot is None:
+            return spec.plain_labels.get(language) or spec.plain_labels["en"]
+        template = spec.labels.get(language) or spec.labels["en"]
+        if spec.slot == "country":
+            name = _country_name(slot, language)
+        else:
+            names = self.colour_labels.get(slot, {})
+            name = names.get(language) or names.get("en") or slot
+        return template.replace("{slot}", name)
 
+
+def _country_name(code: str, language: str) -> str:
+    try:
+        names = Locale.parse(language).territories
+    except (UnknownLocaleError, ValueError):
+        names = Locale("en").territories
+    return names.get(_TERRITORY.get(code, code)) or code
+
+
+_TERRITORY = {"UK": "GB"}
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _OTHER_SCRIPT = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\s]")
 

@@ -14,12 +14,13 @@ question cues), since a big show sends hundreds of comments a second. What count
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 
+from bot.analysis.intents import Intents, Tag, fold, intents
 from bot.analysis.lexicon import lexicon
-from bot.radar.intents import Intents, Tag, fold, intents
 
 QUESTION_MARKS = frozenset("?？؟¿⸮")
 #: When one comment names several intents, the more specific wins ("how much is shipping
@@ -62,18 +63,32 @@ class Reading:
     slot: str | None
     #: The words of a fallback question, for grouping by overlap.
     tokens: frozenset[str] = frozenset()
+    #: Asked in so many words (an ask or request word, a question mark or cue), not only
+    #: guessed from a short comment naming a topic ("shipping"): the analyzer's evidence.
+    explicit: bool = True
 
 
 def read_question(text: str, words: Intents | None = None) -> Reading | None:
-    """The question a comment asks, or None if it asks nothing."""
-    text = text[:_MAX_CHARS]
+    """The question a comment asks, or None if it asks nothing. With the shipped words,
+    readings are remembered: live chat repeats itself ("price?", "🔥🔥🔥", "ok"), and a
+    reading is a pure function of the text."""
+    if words is None or words is intents():
+        return _read_shipped(text[:_MAX_CHARS])
+    return _read(text[:_MAX_CHARS], words)
+
+
+@functools.lru_cache(maxsize=32_768)
+def _read_shipped(text: str) -> Reading | None:
+    return _read(text, intents())
+
+
+def _read(text: str, words: Intents) -> Reading | None:
     letters = _WORD.findall(text)
     if not letters:
         return None  # emoji walls, "!!!", "5555", stickers
     folded = fold(text)
     if all(_LAUGH.match(word) for word in _WORD.findall(folded)):
         return None
-    words = words or intents()
     asks: dict[str, int] = {}
     topics: dict[str, int] = {}
     country = colour = None
@@ -111,7 +126,7 @@ def read_question(text: str, words: Intents | None = None) -> Reading | None:
         if not tokens:
             return None
         digest = hashlib.blake2s(" ".join(sorted(tokens)).encode(), digest_size=6).hexdigest()
-        return Reading(f"other:{digest}", "other", None, tokens)
+        return Reading(f"other:{digest}", "other", None, tokens, explicit=True)
     else:
         return None
     if intent in {"stock", "price"} and colour and "color" not in asks:
@@ -124,7 +139,8 @@ def read_question(text: str, words: Intents | None = None) -> Reading | None:
         slot = colour
     else:
         slot = None
-    return Reading(f"{intent}:{slot}" if slot else intent, intent, slot)
+    explicit = bool(asks) or marked or request
+    return Reading(f"{intent}:{slot}" if slot else intent, intent, slot, explicit=explicit)
 
 
 def _first(found: dict[str, int]) -> str:
