@@ -23,6 +23,7 @@ from bot.analysis.review import review_reason
 from bot.analysis.sources import Row, read_rows
 from bot.cli_common import clean_errors, err
 from bot.cli_common import progress as _progress
+from bot.cli_common import settings as cli_settings
 from bot.settings import Settings
 
 #: Rows handed to the analyzer at once: big enough for full OpenAI batches, small enough
@@ -48,7 +49,7 @@ def analyze_command(
     with language, translation, category, sentiment, themes, urgency and confidence."""
 
     rows = read_rows(file, column)
-    settings = Settings()
+    settings = cli_settings()
     analyzer = analyzer_for(settings, _cache(settings))
     reader = OfflineAnalyzer(settings.team_language)
     started = time.perf_counter()

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 runner = CliRunner()
 
@@ -170,3 +170,22 @@ def test_a_campaign_started_from_a_path_is_found_by_serve_and_sent(
         assert len(channel.transcripts) >= 3  # every consenting contact of plain.csv
     finally:
         served.engine.dispose()
+
+
+def test_each_command_reads_the_environment_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings are read once per command (bot.cli_common.settings), not once per
+    process: one process running two commands sees the environment of each."""
+    mine = tmp_path / "flows"
+    mine.mkdir()
+    shipped = (ROOT / "flows" / "post-live.yaml").read_text(encoding="utf-8")
+    (mine / "mine.yaml").write_text(shipped.replace("id: post-live", "id: my-own"), "utf-8")
+    monkeypatch.setenv("FLOWS_DIR", str(mine))
+    assert "my-own" in run("flows", "list")
+    monkeypatch.delenv("FLOWS_DIR")
+    assert "my-own" not in run("flows", "list")
+    elsewhere = tmp_path / "elsewhere.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{elsewhere}")
+    assert "database is up to date" in run("db", "upgrade")
+    assert elsewhere.exists()
