@@ -159,12 +159,15 @@ def test_a_campaign_started_from_a_path_is_found_by_serve_and_sent(
 
     # What `serve` builds: no FLOWS_DIR, yet the campaign's file is found.
     clock = FrozenClock(datetime.now(UTC))
-    served = build(Settings(_env_file=None, database_url=database_url), clock=clock)  # type: ignore[call-arg]
+    channel = SimulatorChannel()
+    served = build(
+        Settings(_env_file=None, database_url=database_url),  # type: ignore[call-arg]
+        clock=clock,
+        senders={"whatsapp": channel},
+    )
     try:
         assert "pop-up" not in set(served.flows)  # not in any folder...
         assert served.flows["pop-up"].id == "pop-up"  # ...but found through its campaign
-        channel = SimulatorChannel()
-        served.senders = {"whatsapp": channel}
         assert served.dispatcher.start_due() > 0  # --now: whatever the hour
         deliver(served)
         assert len(channel.transcripts) >= 3  # every consenting contact of plain.csv
