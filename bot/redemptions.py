@@ -42,14 +42,45 @@ class OrderRow:
     when: datetime | None
 
 
-@dataclass
-class RedeemedReport:
-    format: str
+@dataclass(kw_only=True)
+class Tally:
+    """What recording orders did. The one loop that marks codes redeemed, whether the
+    orders come from an export file (`mark_redeemed`) or the shop's API
+    (`bot.shop.read_redemptions`)."""
+
     orders: int = 0
     marked: int = 0
     already: int = 0
     #: Codes used in orders that are not ours (other promotions): counted, not an error.
     other_codes: int = 0
+
+    def record(
+        self,
+        session: Session,
+        *,
+        number: str,
+        codes: Iterable[str],
+        total: Decimal | None,
+        currency: str | None,
+        when: datetime,
+    ) -> None:
+        """One order: each of its codes marked redeemed (a re-read changes nothing)."""
+        self.orders += 1
+        for code in codes:
+            outcome = redeem(
+                session, code, order_number=number, amount=total, currency=currency, when=when
+            )
+            if outcome is Redeemed.MARKED:
+                self.marked += 1
+            elif outcome is Redeemed.ALREADY:
+                self.already += 1
+            else:
+                self.other_codes += 1
+
+
+@dataclass
+class RedeemedReport(Tally):
+    format: str
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -102,22 +133,14 @@ def mark_redeemed(session: Session, path: Path, now: datetime) -> RedeemedReport
     fmt, orders, rejected = read_orders(path)
     report = RedeemedReport(fmt, rejected=rejected)
     for order in orders:
-        report.orders += 1
-        for code in order.codes:
-            outcome = redeem(
-                session,
-                code,
-                order_number=order.number,
-                amount=order.total,
-                currency=order.currency,
-                when=order.when or now,
-            )
-            if outcome is Redeemed.MARKED:
-                report.marked += 1
-            elif outcome is Redeemed.ALREADY:
-                report.already += 1
-            else:
-                report.other_codes += 1
+        report.record(
+            session,
+            number=order.number,
+            codes=order.codes,
+            total=order.total,
+            currency=order.currency,
+            when=order.when or now,
+        )
     return report
 
 
