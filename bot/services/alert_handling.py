@@ -21,7 +21,7 @@ from bot.clock import utc
 from bot.db import affected
 from bot.errors import NotFound, PostliveError
 from bot.messages import Channel, Outbound
-from bot.models import Answer, Campaign, Contact, Conversation, Outbox
+from bot.models import Answer, Campaign, Contact, Conversation
 from bot.services import claims
 from bot.services.actors import Actor, Role, require
 from bot.services.unit_of_work import UnitOfWork
@@ -188,10 +188,8 @@ def _enqueue(
             raise NotFound("answer", answer_id)
         status = move(found.answer.alert_status, AlertStatus.REPLIED)
         contact = found.contact
-        # Read first: psycopg reports -1 rows for INSERT ... ON CONFLICT, so enqueue's own
-        # answer cannot tell a refused row on PostgreSQL.
-        taken = session.exec(select(Outbox.id).where(col(Outbox.idempotency_key) == key)).first()
-        queued = taken is None and outbox.enqueue(
+        # enqueue counts with RETURNING: False means the key was taken, on both databases.
+        queued = outbox.enqueue(
             session,
             key,
             Outbound(
