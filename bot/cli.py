@@ -395,9 +395,9 @@ def digest_command(
     """Print a campaign digest (figures per market), or post it to Slack."""
     import asyncio
 
-    from bot import campaigns, digest
-    from bot.db import session_scope
+    from bot import digest
     from bot.report import render_digest
+    from bot.services import digests
 
     application = _app()
     if post:
@@ -407,15 +407,13 @@ def digest_command(
             f"{application.settings.slack_digest_channel} ({len(messages)} messages + chart)"
         )
         return
-    with session_scope(application.engine) as session:
-        campaign = campaigns.get(session, campaign_id)
-        built = digest.build(
-            session,
-            campaign,
-            application.flows.get(campaign.flow_id),
-            token_cap=application.settings.analysis_campaign_token_cap,
-            now=application.clock.now(),
-        )
+    built = digests.build(
+        application.engine,
+        application.flows,
+        campaign_id,
+        token_cap=application.settings.analysis_campaign_token_cap,
+        now=application.clock.now(),
+    )
     console.print(render_digest(built))
     if chart:
         console.print(f"chart: {digest.chart(built, chart)}")

@@ -56,6 +56,7 @@ def test_import_audience_and_coupons_then_start_a_campaign_and_read_its_status(
 def test_errors_are_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     for args, message in (
         (["campaign", "status", "99"], "no campaign 99"),
+        (["digest", "99"], "no campaign 99"),  # through bot.services.digests
         (["campaign", "start", "nope", "--audience", "x", "--yes"], "no flow 'nope'"),
         (["audience", "import", str(tmp_path / "missing.csv"), "--tag", "t"], "missing.csv"),
     ):
