@@ -237,14 +237,7 @@ def read_redemptions(
         orders = shop.orders_using(codes[i : i + batch])
         with session_scope(engine) as session:
             for order in orders:
-                report.record(
-                    session,
-                    number=order.number,
-                    codes=order.codes,
-                    total=order.total,
-                    currency=order.currency,
-                    when=order.created_at,
-                )
+                report.record(session, order, order.created_at)
     return report
 
 
