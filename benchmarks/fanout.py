@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +64,7 @@ from bot.audience import ANALYZE_AFTER  # noqa: E402
 from bot.bootstrap import App, build  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.db import session_scope  # noqa: E402
+from bot.delivery import Sender  # noqa: E402
 from bot.messages import Channel, Outbound  # noqa: E402
 from bot.models import AudienceMember, Contact, Conversation, Outbox, OutboxStatus  # noqa: E402
 from bot.ratelimit import Limit, RateLimiter  # noqa: E402
@@ -108,9 +109,9 @@ def database(server: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def make_app(url: str, **settings: object) -> App:
+def make_app(url: str, senders: Mapping[str, Sender] | None = None, **settings: object) -> App:
     config = Settings(_env_file=None, database_url=url, **settings)  # type: ignore[call-arg]
-    return build(config, clock=FrozenClock(START))
+    return build(config, clock=FrozenClock(START), senders=senders)
 
 
 def seed(app: App, recipients: int, tag: str = "show") -> None:
@@ -230,18 +231,16 @@ def drain(url: str, messages: int, rate: float, concurrency: int) -> dict[str, f
     from bot.worker import OutboxWorker
     from tests.integration.scale.provider import HttpSender
 
-    app = make_app(url)
-    queue(app, messages)
     port = free_port()
+    sender = HttpSender(f"http://127.0.0.1:{port}")
+    app = make_app(url, senders={"whatsapp": sender})
+    queue(app, messages)
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "tests/integration/scale/provider.py"), "--port", str(port)]
         + ["--rate", str(rate)],
     )
     try:
         _wait_listening(port)
-        sender = HttpSender(f"http://127.0.0.1:{port}")
-        app.senders.clear()
-        app.senders["whatsapp"] = sender
         limiter = RateLimiter({"whatsapp": Limit(rate=rate)})
 
         lags: list[float] = []

@@ -221,7 +221,7 @@ def plan(
         if entry.first_send is None or (send_at and send_at < entry.first_send):
             entry.first_send, entry.timezone = send_at, contact.timezone
     if pool:
-        result.coupons_free, _ = coupons.stock(session, pool)
+        result.coupons_free = coupons.counts(session, pool).free
     return result
 
 

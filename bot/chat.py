@@ -27,13 +27,21 @@ from bot.settings import Settings
 ADDRESS = "+15550100000"
 
 
-def run_chat(flow_ref: str, locale: str, console: Console, *, clock: Clock | None = None) -> None:
-    """`flow_ref` is a flow id (FLOWS_DIR, then shipped) or the path of a flow file."""
+def run_chat(
+    flow_ref: str,
+    locale: str,
+    console: Console,
+    *,
+    flows_dir: list[str],
+    clock: Clock | None = None,
+) -> None:
+    """`flow_ref` is a flow id (`flows_dir`, the operator's FLOWS_DIR, then shipped) or
+    the path of a flow file."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'chat.db'}",
             _env_file=None,
-            flows_dir=Settings().flows_dir,
+            flows_dir=flows_dir,
         )
         channel = simulator(on_message=lambda m: _show(console, m))
         app = build(settings, clock=clock, senders={Channel.WHATSAPP: channel})

@@ -16,6 +16,7 @@ from typer._click import core as click
 from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
+from bot import cli_common
 from bot.cli_common import clean_errors, console, database, err, load_app, progress
 from bot.flow_commands import flows_app
 
@@ -86,6 +87,14 @@ app = typer.Typer(
 audience_app = typer.Typer(help="Audiences (contacts of a show).", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns.", no_args_is_help=True)
 db_app = typer.Typer(help="Database.", no_args_is_help=True)
+
+
+@app.callback()
+def _each_command() -> None:
+    # Each command reads the environment afresh, once (cli_common.settings).
+    cli_common.forget_settings()
+
+
 app.add_typer(flows_app, name="flows")  # bot/flow_commands.py
 app.add_typer(audience_app, name="audience")
 app.add_typer(campaign_app, name="campaign")
@@ -386,9 +395,9 @@ def digest_command(
     """Print a campaign digest (figures per market), or post it to Slack."""
     import asyncio
 
-    from bot import campaigns, digest
-    from bot.db import session_scope
+    from bot import digest
     from bot.report import render_digest
+    from bot.services import digests
 
     application = _app()
     if post:
@@ -398,15 +407,13 @@ def digest_command(
             f"{application.settings.slack_digest_channel} ({len(messages)} messages + chart)"
         )
         return
-    with session_scope(application.engine) as session:
-        campaign = campaigns.get(session, campaign_id)
-        built = digest.build(
-            session,
-            campaign,
-            application.flows.get(campaign.flow_id),
-            token_cap=application.settings.analysis_campaign_token_cap,
-            now=application.clock.now(),
-        )
+    built = digests.build(
+        application.engine,
+        application.flows,
+        campaign_id,
+        token_cap=application.settings.analysis_campaign_token_cap,
+        now=application.clock.now(),
+    )
     console.print(render_digest(built))
     if chart:
         console.print(f"chart: {digest.chart(built, chart)}")
@@ -443,7 +450,7 @@ def chat_command(flow: str = "post-live", locale: str = "en") -> None:
     """Answer a survey yourself in the terminal, through the real engine."""
     from bot.chat import run_chat
 
-    run_chat(flow, locale, console)
+    run_chat(flow, locale, console, flows_dir=cli_common.settings().flows_dir)
 
 
 # -- serving ------------------------------------------------------------------------------------
@@ -487,10 +494,9 @@ def serve(
     from bot.bootstrap import build
     from bot.http_server import uvicorn_options
     from bot.logs import configure
-    from bot.settings import Settings
     from bot.web import create_app
 
-    settings = Settings()
+    settings = cli_common.settings()
     if workers > 1:
         from sqlalchemy.engine import make_url
 
@@ -558,9 +564,8 @@ def worker_command() -> None:
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
     from bot.db import make_engine, upgrade
-    from bot.settings import Settings
 
-    settings = Settings()
+    settings = cli_common.settings()
     upgrade(make_engine(settings.database_url))
     console.print("database is up to date")
 

@@ -1,5 +1,5 @@
 """What every `postlive` command module shares: the consoles, one-line errors, the
-progress bar and the application built from the environment.
+progress bar, the settings and the application built from the environment.
 
 Command modules (`bot/cli.py` and the `*_commands` modules it registers) import this,
 never each other, so the CLI has no import cycle. Everything heavy (rich, SQLAlchemy,
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.bootstrap import App
+    from bot.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,20 +73,40 @@ def clean_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def load_app(**parts: Any) -> App:
-    """The application from the environment (.env, POSTLIVE settings)."""
-    from bot.bootstrap import build
-    from bot.settings import Settings
+_settings: Settings | None = None
 
-    return build(Settings(), **parts)
+
+def settings() -> Settings:
+    """The settings every command reads, from the environment (.env, POSTLIVE settings):
+    read once per command (on first use, so `--help` does not pay for pydantic) and
+    shared by all that command asks of them; the one place the CLI constructs them."""
+    global _settings
+    if _settings is None:
+        from bot.settings import Settings
+
+        _settings = Settings()
+    return _settings
+
+
+def forget_settings() -> None:
+    """A new command starts: read the environment again (the `postlive` callback; one
+    process may run several commands, as tests do)."""
+    global _settings
+    _settings = None
+
+
+def load_app(**parts: Any) -> App:
+    """The application from the environment's settings."""
+    from bot.bootstrap import build
+
+    return build(settings(), **parts)
 
 
 def database() -> Engine:
     """The database alone (migrated), for commands that need no flows nor channels."""
     from bot.db import make_engine, upgrade
-    from bot.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    engine = make_engine(settings().database_url)
     upgrade(engine)
     return engine
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.coupons import stock
+from bot import coupons
 from bot.db import session_scope, upsert_insert
 from bot.models import (
     Campaign,
@@ -86,7 +86,7 @@ def stock_warnings(session: Session, pools_by_flow: Mapping[str, str | None]) ->
             else 1.0
         )
         expected = math.ceil(still_open * share)
-        free, _ = stock(session, pool)
+        free = coupons.counts(session, pool).free
         if expected and free < expected * (1 + MARGIN):
             found.append(StockWarning(campaign.id, campaign.show, pool, free, expected, still_open))
     return found

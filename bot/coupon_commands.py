@@ -190,9 +190,10 @@ def _import(file: Path, pool: str, not_in_shop: bool) -> None:
     state = coupons.ShopState.PENDING if not_in_shop else coupons.ShopState.IN_SHOP
     with session_scope(application.engine) as session:
         added, present = coupons.import_codes(session, pool, codes, shop_state=state)
-        free, assigned = coupons.stock(session, pool)
+        counts = coupons.counts(session, pool)
     console.print(
-        f"pool {pool}: {added} added, {present} already present; {free} free, {assigned} assigned"
+        f"pool {pool}: {added} added, {present} already present; "
+        f"{counts.free} free, {counts.issued} assigned"
     )
 
 
@@ -225,8 +226,10 @@ def _generate(pool: str, count: int, prefix: str) -> None:
         if shop:
             coupons.get_pool(session, pool)  # the shop's discount needs the pool's offer
         made = coupons.generate(session, pool, count, prefix=prefix, shop_state=state)
-        free, assigned = coupons.stock(session, pool)
-    console.print(f"pool {pool}: {len(made)} generated; {free} free, {assigned} assigned")
+        counts = coupons.counts(session, pool)
+    console.print(
+        f"pool {pool}: {len(made)} generated; {counts.free} free, {counts.issued} assigned"
+    )
     if shop:
         _sync_with(application, shop, pool, application.settings.shopify_codes_ahead)
 

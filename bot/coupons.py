@@ -211,17 +211,6 @@ def _code(prefix: str) -> str:
     return f"{prefix}{body[:4]}-{body[4:]}"
 
 
-def stock(session: Session, pool: str) -> tuple[int, int]:
-    """(free, assigned) codes in a pool."""
-    rows = session.execute(
-        select(Coupon.conversation_id.is_(None), func.count())  # type: ignore[union-attr]
-        .where(Coupon.pool == pool)
-        .group_by(Coupon.conversation_id.is_(None))  # type: ignore[union-attr]
-    ).all()
-    counts = {bool(free): n for free, n in rows}
-    return counts.get(True, 0), counts.get(False, 0)
-
-
 @dataclass(frozen=True)
 class PoolCounts:
     """A pool at a glance: what the team asks in Slack and the CLI prints."""
@@ -269,6 +258,8 @@ class PoolCounts:
 
 
 def counts(session: Session, pool: str) -> PoolCounts:
+    """A pool's codes counted in one query: free and issued (given to a customer),
+    redeemed, and where they stand in the shop."""
     issued = col(Coupon.conversation_id).is_not(None)
 
     def n(condition: object) -> object:

@@ -159,6 +159,14 @@ def ping(engine: Engine) -> bool:
 
 
 def affected(result: Any) -> int:
-    """Rows an UPDATE/DELETE/INSERT changed (a CursorResult's rowcount; the ORM's
-    `Session.execute` is typed as returning a plain Result)."""
-    return int(result.rowcount)
+    """Rows an UPDATE or DELETE matched (its CursorResult's rowcount; the ORM's
+    `Session.execute` is typed as returning a plain Result), the same on SQLite and
+    PostgreSQL. Not an INSERT's: psycopg reports -1 rows for INSERT ... ON CONFLICT, so
+    an insert tells a new row with RETURNING (as `outbox.enqueue` does)."""
+    context = getattr(result, "context", None)
+    if context is None or not (context.isupdate or context.isdelete):
+        raise TypeError("affected() counts UPDATE and DELETE rows; count an INSERT with RETURNING")
+    count = int(result.rowcount)
+    if count < 0:  # pragma: no cover - no driver we use does this for UPDATE/DELETE
+        raise RuntimeError("the database driver did not say how many rows changed")
+    return count

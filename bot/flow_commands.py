@@ -18,9 +18,9 @@ flows_app = typer.Typer(help="Survey flows.", no_args_is_help=True, rich_markup_
 
 
 def _folders() -> list[str]:
-    from bot.settings import Settings
+    from bot.cli_common import settings
 
-    return Settings().flows_dir
+    return settings().flows_dir
 
 
 @flows_app.command("check")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -42,14 +43,54 @@ class OrderRow:
     when: datetime | None
 
 
-@dataclass
-class RedeemedReport:
-    format: str
+class Order(Protocol):
+    """An order that used discount codes: a row of an orders file, or the shop's API."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def codes(self) -> tuple[str, ...]: ...
+    @property
+    def total(self) -> Decimal | None: ...
+    @property
+    def currency(self) -> str | None: ...
+
+
+@dataclass(kw_only=True)
+class Tally:
+    """What recording orders did. The one loop that marks codes redeemed, whether the
+    orders come from an export file (`mark_redeemed`) or the shop's API
+    (`bot.shop.read_redemptions`)."""
+
     orders: int = 0
     marked: int = 0
     already: int = 0
     #: Codes used in orders that are not ours (other promotions): counted, not an error.
     other_codes: int = 0
+
+    def record(self, session: Session, order: Order, when: datetime) -> None:
+        """One order: each of its codes marked redeemed (a re-read changes nothing)."""
+        self.orders += 1
+        for code in order.codes:
+            outcome = redeem(
+                session,
+                code,
+                order_number=order.number,
+                amount=order.total,
+                currency=order.currency,
+                when=when,
+            )
+            if outcome is Redeemed.MARKED:
+                self.marked += 1
+            elif outcome is Redeemed.ALREADY:
+                self.already += 1
+            else:
+                self.other_codes += 1
+
+
+@dataclass
+class RedeemedReport(Tally):
+    format: str
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -102,22 +143,7 @@ def mark_redeemed(session: Session, path: Path, now: datetime) -> RedeemedReport
     fmt, orders, rejected = read_orders(path)
     report = RedeemedReport(fmt, rejected=rejected)
     for order in orders:
-        report.orders += 1
-        for code in order.codes:
-            outcome = redeem(
-                session,
-                code,
-                order_number=order.number,
-                amount=order.total,
-                currency=order.currency,
-                when=order.when or now,
-            )
-            if outcome is Redeemed.MARKED:
-                report.marked += 1
-            elif outcome is Redeemed.ALREADY:
-                report.already += 1
-            else:
-                report.other_codes += 1
+        report.record(session, order, order.when or now)
     return report
 
 

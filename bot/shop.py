@@ -22,10 +22,11 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot.clock import utc
-from bot.coupons import ShopState, get_pool, offer_of, redeem
+from bot.coupons import ShopState, get_pool, offer_of
 from bot.db import session_scope
 from bot.models import Coupon, CouponPool
 from bot.offers import Offer
+from bot.redemptions import Tally
 
 
 @dataclass(frozen=True)
@@ -211,11 +212,7 @@ def check(engine: Engine, shop: CouponShop, pool: str, now: datetime) -> CheckRe
 
 
 @dataclass
-class RedemptionReport:
-    orders: int = 0
-    marked: int = 0
-    already: int = 0
-
+class RedemptionReport(Tally):
     def summary(self) -> str:
         return (
             f"{self.orders} orders with our codes: {self.marked} codes newly redeemed, "
@@ -240,18 +237,7 @@ def read_redemptions(
         orders = shop.orders_using(codes[i : i + batch])
         with session_scope(engine) as session:
             for order in orders:
-                report.orders += 1
-                for code in order.codes:
-                    outcome = redeem(
-                        session,
-                        code,
-                        order_number=order.number,
-                        amount=order.total,
-                        currency=order.currency,
-                        when=order.created_at,
-                    )
-                    report.marked += outcome == "marked"
-                    report.already += outcome == "already"
+                report.record(session, order, order.created_at)
     return report
 
 

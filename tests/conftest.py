@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from adapters.simulator import SimulatorChannel
 from bot.bootstrap import App, build
 from bot.clock import FrozenClock
 from bot.db import session_scope
+from bot.delivery import Sender
 from bot.messages import Channel, Inbound
 from bot.models import AudienceMember, Contact
 from bot.services.delivery_now import drain_blocking
@@ -79,18 +80,29 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock) -> Iterator[App]:
-    application = build(settings, clock=clock)
-    yield application
-    application.engine.dispose()
+def simulator() -> SimulatorChannel:
+    """The in-process channel; a test that asks for it gets an `app` built with it."""
+    return SimulatorChannel()
 
 
 @pytest.fixture
-def simulator(app: App) -> SimulatorChannel:
-    channel = SimulatorChannel()
-    app.senders[Channel.WHATSAPP] = channel
-    app.senders[Channel.TELEGRAM] = channel
-    return channel
+def senders(request: pytest.FixtureRequest) -> Mapping[str, Sender] | None:
+    """The senders `app` is built with: the simulator on both channels when the test
+    uses it, else None (those the settings configure). A conftest or a test module
+    overrides this to build the App with other senders, never by changing `app.senders`."""
+    if "simulator" not in request.fixturenames:
+        return None
+    channel: SimulatorChannel = request.getfixturevalue("simulator")
+    return {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
+
+
+@pytest.fixture
+def app(
+    settings: Settings, clock: FrozenClock, senders: Mapping[str, Sender] | None
+) -> Iterator[App]:
+    application = build(settings, clock=clock, senders=senders)
+    yield application
+    application.engine.dispose()
 
 
 def add_contact(

@@ -19,6 +19,7 @@ from adapters.telegram.client import (
     make_bot,
     token_of,
 )
+from bot.cli_common import settings as cli_settings
 from bot.errors import ConfigError, NotFound
 from bot.settings import Settings
 
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Tell Telegram to call PUBLIC_BASE_URL/webhooks/telegram, with the secret."""
-        settings = Settings()
+        settings = cli_settings()
         url, username = asyncio.run(register_webhook(settings, drop_pending=drop_pending))
         console.print(f"webhook set for @{username}: {url}")
         console.print(f"updates: {', '.join(ALLOWED_UPDATES)}")
@@ -65,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from bot.db import session_scope
         from bot.join import find_show, register_show
 
-        settings = Settings()
+        settings = cli_settings()
         if bot_username is None and configured(settings):
             bot_username = asyncio.run(fetch_username(settings))
         application = load_app()

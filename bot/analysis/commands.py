@@ -27,6 +27,7 @@ from bot.analysis.sources import Row, read_rows
 from bot.analysis.summary import Summary
 from bot.cli_common import clean_errors, err
 from bot.cli_common import progress as _progress
+from bot.cli_common import settings as cli_settings
 from bot.settings import Settings
 
 #: Rows handed to the analyzer at once: big enough for full OpenAI batches, small enough
@@ -60,7 +61,7 @@ def analyze_command(
     urgency, confidence and why it needs review, if it does."""
 
     rows = read_rows(file, column)
-    settings = Settings()
+    settings = cli_settings()
     analyzer = analyzer_for(settings, _cache(settings))
     reader = OfflineAnalyzer(settings.team_language)
     summary = Summary(settings.team_language)

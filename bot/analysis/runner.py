@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from bot.alert_states import AlertStatus
+from bot.alert_states import AlertStatus, can_move
 from bot.analysis.analyzers import shared_analyzer
 from bot.analysis.interface import Analyzer, Category, Item, MediaRef, Outcome, Result, Urgency
 from bot.analysis.offline import OfflineAnalyzer
@@ -264,7 +264,7 @@ def _store(
         answer.review_status, answer.review_reason = "pending", reason
         run.review_pending += 1
     urgent = result.category == Category.COMPLAINT and result.urgency == Urgency.HIGH
-    if urgent and answer.alert_status is None:  # never reopen an alert the team handled
+    if urgent and can_move(answer.alert_status, AlertStatus.OPEN):  # never reopened
         answer.alert_status = AlertStatus.OPEN
         run.alerts_opened += 1
     if result.media_notes:

@@ -12,16 +12,16 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot import outbox
-from bot.alert_states import AlertStatus
+from bot.alert_states import AlertStatus, move, sources
 from bot.clock import utc
 from bot.db import affected
 from bot.errors import NotFound, PostliveError
 from bot.messages import Channel, Outbound
-from bot.models import Answer, Campaign, Contact, Conversation, Outbox
+from bot.models import Answer, Campaign, Contact, Conversation
 from bot.services import claims
 from bot.services.actors import Actor, Role, require
 from bot.services.unit_of_work import UnitOfWork
@@ -59,14 +59,22 @@ def view(engine: Engine, answer_id: int) -> AlertView:
     return found
 
 
+def _status_in(states: tuple[AlertStatus | None, ...]) -> ColumnElement[bool]:
+    """WHERE alert_status is one of `states` (None: not an alert)."""
+    named = [s for s in states if s is not None]
+    clause = col(Answer.alert_status).in_(named)
+    return or_(clause, col(Answer.alert_status).is_(None)) if None in states else clause
+
+
 def acknowledge(engine: Engine, answer_id: int, *, actor: Actor) -> bool:
-    """open -> acknowledged; False when it was no longer open."""
+    """open -> acknowledged; False when it could not move there any more (a second
+    click, or another agent replied first): acknowledging is a no-op, not an error."""
     require(actor, Role.AGENT, "acknowledge alerts")
     with UnitOfWork(engine) as uow:
         changed = affected(
             uow.session.execute(
                 update(Answer)
-                .where(col(Answer.id) == answer_id, col(Answer.alert_status) == AlertStatus.OPEN)
+                .where(col(Answer.id) == answer_id, _status_in(sources(AlertStatus.ACKNOWLEDGED)))
                 .values(alert_status=AlertStatus.ACKNOWLEDGED)
             )
         )
@@ -82,7 +90,7 @@ def not_a_complaint(engine: Engine, answer_id: int, *, actor: Actor) -> str:
         if answer is None:
             raise NotFound("answer", answer_id)
         category = "praise" if answer.sentiment_label == "positive" else "other"
-        answer.alert_status = AlertStatus.NOT_COMPLAINT
+        answer.alert_status = move(answer.alert_status, AlertStatus.NOT_COMPLAINT)
         answer.category = category
         answer.urgency = "none"
         answer.review_status = "corrected"
@@ -134,6 +142,7 @@ async def reply(
     text = text.strip()[:MAX_REPLY]
     key = reply_key(answer_id, nonce)
     found = await asyncio.to_thread(view, engine, answer_id)
+    move(found.answer.alert_status, AlertStatus.REPLIED)  # refused before translating
     if await asyncio.to_thread(_claimed, engine, key):
         raise ReplyAlreadySent(key)
     locale = found.conversation.locale
@@ -177,11 +186,10 @@ def _enqueue(
         found = load(session, answer_id)
         if found is None:
             raise NotFound("answer", answer_id)
+        status = move(found.answer.alert_status, AlertStatus.REPLIED)
         contact = found.contact
-        # Read first: psycopg reports -1 rows for INSERT ... ON CONFLICT, so enqueue's own
-        # answer cannot tell a refused row on PostgreSQL.
-        taken = session.exec(select(Outbox.id).where(col(Outbox.idempotency_key) == key)).first()
-        queued = taken is None and outbox.enqueue(
+        # enqueue counts with RETURNING: False means the key was taken, on both databases.
+        queued = outbox.enqueue(
             session,
             key,
             Outbound(
@@ -201,9 +209,7 @@ def _enqueue(
             raise PostliveError(f"the reply was not queued: outbox key {key} is taken")
         claims.record(session, key, key)
         session.execute(
-            update(Answer)
-            .where(col(Answer.id) == answer_id)
-            .values(alert_status=AlertStatus.REPLIED)
+            update(Answer).where(col(Answer.id) == answer_id).values(alert_status=status)
         )
         uow.commit()
 

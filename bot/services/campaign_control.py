@@ -8,7 +8,6 @@ creates the campaign, so a double click, two app instances or a replay start one
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -164,12 +163,6 @@ def report(engine: Engine, campaign_id: int) -> CampaignReport:
         return campaign_report(uow.session, campaign_id)
 
 
-@dataclass(frozen=True)
-class Stock:
-    free: int
-    assigned: int
-
-
 def recent(engine: Engine, limit: int = 20) -> list[str]:
     """One line per campaign, newest first (anyone may look)."""
     with UnitOfWork(engine) as uow:
@@ -182,10 +175,3 @@ def pool_counts(engine: Engine, pool: str) -> PoolCounts:
 
     with UnitOfWork(engine) as uow:
         return coupons.counts(uow.session, pool)
-
-
-def coupon_stock(engine: Engine, pool: str) -> Stock:
-    from bot import coupons
-
-    with UnitOfWork(engine) as uow:
-        return Stock(*coupons.stock(uow.session, pool))

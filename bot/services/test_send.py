@@ -110,7 +110,7 @@ def start_test(
         if session.get(AudienceMember, (tag, contact.id)) is None:
             session.add(AudienceMember(tag=tag, contact_id=contact.id, source=TEST_SOURCE))
             session.flush()
-        if pool and coupons.stock(session, pool)[0] == 0:
+        if pool and coupons.counts(session, pool).free == 0:
             coupons.generate(session, pool, 5, prefix="TEST-")
         campaign = campaigns.start(
             session,

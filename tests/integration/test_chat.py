@@ -23,7 +23,7 @@ def test_the_preview_is_open_at_04_utc_and_numbers_ratings_as_whatsapp_does(
     clock = FrozenClock(datetime(2026, 11, 25, 4, 0, tzinfo=UTC))
     monkeypatch.setattr("sys.stdin", io.StringIO("1\n"))
     screen = io.StringIO()
-    run_chat("post-live", "en", Console(file=screen, width=200), clock=clock)
+    run_chat("post-live", "en", Console(file=screen, width=200), flows_dir=[], clock=clock)
     shown = screen.getvalue()
     assert "no survey open" not in shown
     flow = load_flow(flows_dir() / "post-live.yaml")

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 runner = CliRunner()
 
@@ -56,6 +56,7 @@ def test_import_audience_and_coupons_then_start_a_campaign_and_read_its_status(
 def test_errors_are_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     for args, message in (
         (["campaign", "status", "99"], "no campaign 99"),
+        (["digest", "99"], "no campaign 99"),  # through bot.services.digests
         (["campaign", "start", "nope", "--audience", "x", "--yes"], "no flow 'nope'"),
         (["audience", "import", str(tmp_path / "missing.csv"), "--tag", "t"], "missing.csv"),
     ):
@@ -159,14 +160,36 @@ def test_a_campaign_started_from_a_path_is_found_by_serve_and_sent(
 
     # What `serve` builds: no FLOWS_DIR, yet the campaign's file is found.
     clock = FrozenClock(datetime.now(UTC))
-    served = build(Settings(_env_file=None, database_url=database_url), clock=clock)  # type: ignore[call-arg]
+    channel = SimulatorChannel()
+    served = build(
+        Settings(_env_file=None, database_url=database_url),  # type: ignore[call-arg]
+        clock=clock,
+        senders={"whatsapp": channel},
+    )
     try:
         assert "pop-up" not in set(served.flows)  # not in any folder...
         assert served.flows["pop-up"].id == "pop-up"  # ...but found through its campaign
-        channel = SimulatorChannel()
-        served.senders = {"whatsapp": channel}
         assert served.dispatcher.start_due() > 0  # --now: whatever the hour
         deliver(served)
         assert len(channel.transcripts) >= 3  # every consenting contact of plain.csv
     finally:
         served.engine.dispose()
+
+
+def test_each_command_reads_the_environment_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings are read once per command (bot.cli_common.settings), not once per
+    process: one process running two commands sees the environment of each."""
+    mine = tmp_path / "flows"
+    mine.mkdir()
+    shipped = (ROOT / "flows" / "post-live.yaml").read_text(encoding="utf-8")
+    (mine / "mine.yaml").write_text(shipped.replace("id: post-live", "id: my-own"), "utf-8")
+    monkeypatch.setenv("FLOWS_DIR", str(mine))
+    assert "my-own" in run("flows", "list")
+    monkeypatch.delenv("FLOWS_DIR")
+    assert "my-own" not in run("flows", "list")
+    elsewhere = tmp_path / "elsewhere.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{elsewhere}")
+    assert "database is up to date" in run("db", "upgrade")
+    assert elsewhere.exists()

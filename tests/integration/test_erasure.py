@@ -66,10 +66,9 @@ def app(settings: Settings, clock: FrozenClock, fake_openai: FakeOpenAI) -> Iter
             "postlive_analyzer": "openai",
         }
     )
-    application = build(configured, clock=clock)
     channel = TelegramLikeChannel()
-    application.senders[Channel.WHATSAPP] = channel
-    application.senders[Channel.TELEGRAM] = channel
+    senders = {Channel.WHATSAPP: channel, Channel.TELEGRAM: channel}
+    application = build(configured, clock=clock, senders=senders)
     yield application
     application.engine.dispose()
 

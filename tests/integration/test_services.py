@@ -20,6 +20,22 @@ from tests.conftest import add_contact
 from tests.integration.slack.test_slack_alerts import open_alert
 
 
+async def reply_sorry(
+    app: App, answer_id: int, nonce: str, actor: Actor
+) -> alert_handling.ReplyOutcome:
+    """The team replies "Sorry!" in English through the service, untranslated."""
+    return await alert_handling.reply(
+        app.engine,
+        answer_id,
+        "Sorry!",
+        actor=actor,
+        nonce=nonce,
+        translator=None,
+        team_language="en",
+        now=app.clock.now(),
+    )
+
+
 def test_a_unit_of_work_keeps_only_what_it_commits(app: App) -> None:
     add_contact(app, "+12125550101")
     with UnitOfWork(app.engine) as uow:
@@ -120,18 +136,50 @@ async def test_a_reply_whose_outbox_row_cannot_be_written_is_reported_and_change
             now=app.clock.now(),
         )
     with pytest.raises(PostliveError, match="not queued"):
-        await alert_handling.reply(
-            app.engine,
-            answer_id,
-            "Sorry!",
-            actor=operator(),
-            nonce="form-1",
-            translator=None,
-            team_language="en",
-            now=app.clock.now(),
-        )
+        await reply_sorry(app, answer_id, "form-1", operator())
     with session_scope(app.engine) as session:
         assert session.get(Answer, answer_id).alert_status == "open"  # type: ignore[union-attr]
         assert session.exec(select(ActionClaim)).all() == []  # the claim rolled back too
         rows = session.exec(select(Outbox).where(col(Outbox.idempotency_key) == key)).all()
         assert [r.kind for r in rows] == ["other"]
+
+
+async def test_alert_handling_moves_only_along_the_transition_table(app: App) -> None:
+    answer_id, _ = open_alert(app)
+    agent = Actor("slack:U2", Role.AGENT)
+
+    def status() -> str | None:
+        with session_scope(app.engine) as session:
+            return session.get(Answer, answer_id).alert_status  # type: ignore[union-attr]
+
+    assert alert_handling.acknowledge(app.engine, answer_id, actor=agent) is True
+    assert status() == "acknowledged"
+    # A second click cannot move it again: a no-op, not an error.
+    assert alert_handling.acknowledge(app.engine, answer_id, actor=agent) is False
+    assert alert_handling.not_a_complaint(app.engine, answer_id, actor=agent) == "other"
+    assert status() == "not_complaint"
+    assert alert_handling.acknowledge(app.engine, answer_id, actor=agent) is False
+    assert status() == "not_complaint"
+    outcome = await reply_sorry(app, answer_id, "form-1", agent)
+    assert outcome.queued and status() == "replied"
+
+
+async def test_an_alert_in_a_state_outside_the_table_is_refused_and_left_alone(
+    app: App,
+) -> None:
+    answer_id, _ = open_alert(app)
+    with session_scope(app.engine) as session:
+        answer = session.get(Answer, answer_id)
+        assert answer is not None
+        answer.alert_status = "escalated"  # written by hand, not through the table
+        session.add(answer)
+    with pytest.raises(PostliveError, match="unknown alert status 'escalated'"):
+        alert_handling.not_a_complaint(app.engine, answer_id, actor=operator())
+    with pytest.raises(PostliveError, match="unknown alert status 'escalated'"):
+        await reply_sorry(app, answer_id, "form-2", operator())
+    with session_scope(app.engine) as session:
+        stored = session.get(Answer, answer_id)
+        assert stored is not None and stored.alert_status == "escalated"
+        assert stored.category == "complaint"
+        assert session.exec(select(Outbox)).all() == []
+        assert session.exec(select(ActionClaim)).all() == []

@@ -11,10 +11,11 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from adapters.simulator import SimulatorChannel
-from bot.bootstrap import App
+from bot.bootstrap import App, build
 from bot.clock import FrozenClock
 from bot.handling import handle_all
 from bot.messages import Channel, Inbound
+from bot.settings import Settings
 from bot.web import BodyLimit, create_app
 from tests.conftest import add_contact, say
 from tests.integration.test_survey_journey import start_campaign
@@ -50,10 +51,11 @@ async def test_healthz_shows_how_far_handling_lags_behind_the_acks(
     assert (await client.get("/healthz")).json()["inbound"] == {"pending": 0, "lag_seconds": 0.0}
 
 
-async def test_healthz_says_degraded_when_the_database_is_gone(app: App) -> None:
-    from bot.db import make_engine
-
-    app.engine = make_engine("sqlite:////nonexistent-dir/x.db")
+async def test_healthz_says_degraded_when_the_database_is_gone(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    gone = settings.model_copy(update={"database_url": "sqlite:////nonexistent-dir/x.db"})
+    app = build(gone, clock=clock, migrate=False)
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(app)), base_url="http://t"
     )

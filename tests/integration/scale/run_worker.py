@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from bot.bootstrap import build  # noqa: E402
+from bot.bootstrap import build, channel_senders  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.worker import run_forever  # noqa: E402
 from tests.integration.scale.provider import HttpSender, LookupHttpSender  # noqa: E402
@@ -66,18 +66,18 @@ def main() -> None:
             else {}
         ),
     )
-    app = build(settings, migrate=False)
     senders: list[HttpSender] = []
     if args.twilio:
-        app.senders.pop("telegram", None)
+        # WhatsApp through the real SDK to the fake Twilio; no Telegram.
+        channels = {k: v for k, v in channel_senders(settings).items() if k != "telegram"}
     else:
         # Telegram can look messages up, WhatsApp cannot: one run shows both recoveries.
-        app.senders.clear()
         senders = [
             LookupHttpSender(args.provider, args.name),
             HttpSender(args.provider, args.name),
         ]
-        app.senders["telegram"], app.senders["whatsapp"] = senders
+        channels = dict(zip(("telegram", "whatsapp"), senders, strict=True))
+    app = build(settings, migrate=False, senders=channels)
     while args.start_when and not args.start_when.exists():
         time.sleep(0.01)
 

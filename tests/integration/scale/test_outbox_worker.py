@@ -14,13 +14,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import outbox
-from bot.bootstrap import App
+from bot.bootstrap import App, build
 from bot.clock import SystemClock
 from bot.db import session_scope
 from bot.delivery import DeadLetter, Delivery, DeliveryReport, deliver_due
 from bot.messages import Channel, Outbound
 from bot.models import Outbox, OutboxStatus
 from bot.ratelimit import Limit, RateLimiter
+from bot.settings import Settings
 from bot.worker import OutboxWorker
 from tests.integration.scale.provider import HttpSender, Provider, ProviderServer
 
@@ -45,25 +46,25 @@ def statuses(app: App) -> dict[str, int]:
 
 
 @pytest.fixture
-def live(app: App) -> App:
-    """The worker runs in real time here (rate limits, Retry-After)."""
-    app.clock = SystemClock()
-    return app
-
-
-@pytest.fixture
 def provider() -> Iterator[ProviderServer]:
     with ProviderServer(Provider()) as server:
         yield server
 
 
 @pytest.fixture
-async def sender(live: App, provider: ProviderServer) -> AsyncIterator[HttpSender]:
+async def sender(provider: ProviderServer) -> AsyncIterator[HttpSender]:
     http = HttpSender(provider.url)
-    live.senders.clear()
-    live.senders["whatsapp"] = http
     yield http
     await http.aclose()
+
+
+@pytest.fixture
+def live(settings: Settings, sender: HttpSender) -> Iterator[App]:
+    """The worker runs in real time here (rate limits, Retry-After), sending WhatsApp
+    messages to the local provider: an App built so, not one changed afterwards."""
+    application = build(settings, clock=SystemClock(), senders={Channel.WHATSAPP: sender})
+    yield application
+    application.engine.dispose()
 
 
 async def drain(worker: OutboxWorker, expected: int) -> None:
@@ -137,13 +138,12 @@ async def test_a_message_that_keeps_failing_becomes_a_dead_letter_and_raises_the
     letters: list[DeadLetter] = []
     with ProviderServer(Provider(fail="broken")) as server:
         http = HttpSender(server.url)
-        app.senders.clear()
-        app.senders["whatsapp"] = http
+        senders = {Channel.WHATSAPP: http}
         queue(app, 1, prefix="broken")
         queue(app, 1, prefix="fine")
         with caplog.at_level(logging.ERROR, logger="bot.delivery"):
             for _ in range(outbox.MAX_ATTEMPTS + 2):
-                await deliver_due(app.engine, app.senders, app.clock, on_dead_letter=letters.append)
+                await deliver_due(app.engine, senders, app.clock, on_dead_letter=letters.append)
                 app.clock.advance(hours=1)  # past any backoff
         await http.aclose()
 

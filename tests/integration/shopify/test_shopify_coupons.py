@@ -220,6 +220,8 @@ def test_orders_that_used_our_codes_mark_them_redeemed(
     again = shop.read_redemptions(app.engine, client, app.clock.now())
 
     assert (first.orders, first.marked) == (2, 2)
+    # The same tally as an orders file's (bot.redemptions.Tally), the shop's wording.
+    assert first.summary() == "2 orders with our codes: 2 codes newly redeemed, 0 already recorded"
     assert again.marked == 0  # redeemed codes are not asked about again
     with session_scope(app.engine) as session:
         redeemed = {

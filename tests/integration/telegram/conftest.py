@@ -3,7 +3,7 @@ database, engine and outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 from pydantic import SecretStr
@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from adapters.telegram import TelegramSender
 from adapters.telegram.client import LoopBot
-from bot.bootstrap import App
+from bot.bootstrap import App, channel_senders
+from bot.delivery import Sender
 from bot.messages import Channel
 from bot.settings import Settings
 from bot.web import create_app
@@ -42,12 +43,22 @@ def settings(settings: Settings, bot_api: FakeBotApi) -> Settings:
 
 
 @pytest.fixture
-def telegram(app: App) -> TelegramSender:
+def telegram(settings: Settings) -> TelegramSender:
     """The production sender, paced for a test: back-to-back replies in one chat would
-    otherwise wait a real second each (the production pace has its own test)."""
-    sender = TelegramSender(LoopBot(app.settings))
-    app.senders[Channel.TELEGRAM] = sender
-    return sender
+    otherwise wait a real second each (the production pace has its own test). A test
+    that asks for it gets an `app` built with it (see `senders`)."""
+    return TelegramSender(LoopBot(settings))
+
+
+@pytest.fixture
+def senders(
+    senders: Mapping[str, Sender] | None, settings: Settings, request: pytest.FixtureRequest
+) -> Mapping[str, Sender] | None:
+    """As everywhere (tests/conftest.py), and the paced `telegram` sender when used."""
+    if "telegram" not in request.fixturenames:
+        return senders
+    configured = channel_senders(settings) if senders is None else senders
+    return {**configured, Channel.TELEGRAM: request.getfixturevalue("telegram")}
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
-from adapters.simulator import SimulatorChannel
 from adapters.telegram.client import make_bot
 from adapters.telegram.media import keep_media
 from bot.bootstrap import App
@@ -28,6 +27,9 @@ from tests.integration.test_survey_journey import start_campaign
 
 TOKEN = "123456789:AAE-fake_token-for_media_limits"
 CHAT = "735550001"
+
+# Every test here gets an App built with the simulator (tests/conftest.py `senders`).
+pytestmark = pytest.mark.usefixtures("simulator")
 
 
 class BotApi:
@@ -87,7 +89,8 @@ def slow_api() -> Iterator[BotApi]:
 
 
 def photo_answer(app: App) -> Inbound:
-    app.senders[Channel.TELEGRAM] = SimulatorChannel()
+    """The app is built with the simulator (`pytestmark`): the survey's own messages
+    stay in process, the photo is fetched from `slow_api`."""
     add_contact(app, CHAT, channel=Channel.TELEGRAM)
     start_campaign(app)
     for text in ("4", "3", "damaged", "fine"):

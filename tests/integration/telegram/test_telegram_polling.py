@@ -11,12 +11,13 @@ from sqlmodel import func, select
 from adapters.telegram import TelegramSender
 from adapters.telegram.client import LoopBot
 from adapters.telegram.polling import poll_once, run_polling
-from bot.bootstrap import App
-from bot.db import make_engine, session_scope
+from bot.bootstrap import App, build
+from bot.db import session_scope
 from bot.delivery import deliver_due
 from bot.handling import handle_all
 from bot.join import register_show
 from bot.models import AudienceMember, Contact, InboundEvent
+from bot.settings import Settings
 from tests.integration.telegram.builders import member_update, message_update
 from tests.integration.telegram.fake_bot_api import FakeBotApi
 
@@ -72,17 +73,18 @@ async def test_polling_handles_updates_from_get_updates_like_the_webhook(
 
 
 async def test_an_update_that_cannot_be_recorded_is_not_confirmed_and_comes_again(
-    app: App, bot_api: FakeBotApi, telegram: TelegramSender
+    app: App, settings: Settings, bot_api: FakeBotApi, telegram: TelegramSender
 ) -> None:
     update = message_update(VIEWER, "halo")
     bot_api.push_update(update)
     bot = LoopBot(app.settings).get()
-    working = app.intake.engine
-    app.intake.engine = make_engine("sqlite:////nonexistent-dir/postlive.db")  # database down
-    first = await poll_once(app, bot, offset=None)
+    # The same bot with its database down: an App built on a database it cannot reach.
+    gone = settings.model_copy(update={"database_url": "sqlite:////nonexistent-dir/x.db"})
+    down = build(gone, clock=app.clock, migrate=False, senders=app.senders)
+    first = await poll_once(down, bot, offset=None)
     assert first.stalled and first.offset is None and first.handled == 0
 
-    app.intake.engine = working  # back up: the same update comes again and is kept
+    # Back up: the same update comes again and is kept.
     second = await poll_once(app, bot, offset=first.offset)
     assert second.handled == 1 and second.offset == update["update_id"] + 1
     assert await asyncio.to_thread(count_events, app) == 1

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from sqlmodel import select
 
-import adapters.whatsapp
 from bot.bootstrap import App
 from bot.db import session_scope
 from bot.flows import pick
@@ -42,7 +41,6 @@ async def answer(
 async def test_a_customer_answers_on_whatsapp_and_gets_one_coupon_and_thanks(
     app: App, web: httpx.AsyncClient, twilio: FakeTwilio
 ) -> None:
-    app.senders["whatsapp"] = adapters.whatsapp.sender(app.settings)  # type: ignore[assignment]
     add_contact(app, ALICE)
     await start_campaign(app)
 
