@@ -85,6 +85,7 @@ class FakeTwilio:
         auth_token: str = AUTH_TOKEN,
         *,
         latency: float = 0.0,
+        hold_until_in_flight: int = 0,
         callbacks_to: tuple[str, str] | None = None,
     ) -> None:
         self.account_sid = account_sid
@@ -92,6 +93,9 @@ class FakeTwilio:
         #: Seconds a create takes after the message is accepted (so a client that dies
         #: meanwhile has reached the customer, as with the real service).
         self.latency = latency
+        #: Answer no create until this many are in flight at once (or 10 s have passed):
+        #: shows concurrency without depending on how fast a busy machine starts threads.
+        self.hold_until_in_flight = hold_until_in_flight
         #: (public base URL, local base URL): status callbacks go to the local server,
         #: signed over the public URL Twilio was given.
         self.callbacks_to = callbacks_to
@@ -110,6 +114,7 @@ class FakeTwilio:
         #: Requests to the CDN that carried our Authorization header (must stay empty).
         self.leaked_auth: list[str] = []
         self._lock = threading.Lock()
+        self._gathered = threading.Condition(self._lock)
         # Two servers: the API, and the storage host media URLs redirect to (another
         # origin, as in production, so credentials must not follow the redirect).
         self._servers = [
@@ -325,6 +330,11 @@ class FakeTwilio:
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.hold_until_in_flight:
+                self._gathered.notify_all()
+                self._gathered.wait_for(
+                    lambda: self.max_in_flight >= self.hold_until_in_flight, timeout=10
+                )
         try:
             if self.latency:
                 time.sleep(self.latency)

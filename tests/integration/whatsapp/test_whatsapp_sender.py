@@ -155,7 +155,7 @@ async def test_lookup_finds_the_accepted_message_and_nothing_else(
 
 
 async def test_outbox_concurrency_sends_are_in_flight_at_once(settings: Settings) -> None:
-    with FakeTwilio(latency=0.3) as slow:
+    with FakeTwilio(hold_until_in_flight=24) as slow:
         config = settings.model_copy(
             update={"twilio_api_url": slow.base_url, "outbox_concurrency": 24}
         )
