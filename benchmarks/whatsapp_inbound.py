@@ -178,6 +178,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         postlive = await measure("postlive", sqlite("p1"), workdir, n, in_flight=in_flight)
         print(postlive.line())
         print(ratio(postlive, minimal))
+        print(f"  {conditions()}")
 
     if args.postgres:
         with throwaway_postgres() as admin:
@@ -205,6 +206,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
                 )
                 print(postlive.line())
                 print(ratio(postlive, minimal))
+                print(f"  {conditions()}")
 
     if args.open_loop:
         total = int(args.rate * args.seconds)
@@ -218,6 +220,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
                 kind, sqlite(f"open-{kind}"), workdir, open_customers, rate=args.rate
             )
             print(result.line())
+            print(f"  {conditions()}")
     print(f"\nconditions at end: {conditions()}")
 
 

@@ -7,6 +7,7 @@ messages it causes are committed together or not at all.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col
@@ -97,6 +98,9 @@ def apply_step(
                     locale=conversation.locale,
                 )
             case OptOut():
+                # opt_out updates conversations with SQL: this one's state goes first,
+                # or a later flush would write over what opt_out set.
+                session.flush()
                 opt_out(session, contact, now)
             case Completed():
                 conversation.completed_at = now
@@ -157,20 +161,62 @@ def _save_answer(
         # A re-answered question is analysed again, not left with the old judgement.
         "analyzed_at": None,
     }
-    # One statement whether or not the answer exists (a re-answered question updates it).
-    # The table, not the entity: the ORM bulk path costs more than the statement itself.
-    statement = upsert_insert(session)(ANSWERS).values(
-        conversation_id=conversation.id,
-        question_id=effect.question_id,
-        question_type=effect.question_type,
-        themes=[],
+    row = {
+        "conversation_id": conversation.id,
+        "question_id": effect.question_id,
+        "question_type": effect.question_type,
+        "themes": [],
         **values,
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["conversation_id", "question_id"], set_=values
+    }
+    deferred = session.info.get(DEFERRED_ANSWERS)
+    if deferred is not None:
+        deferred.append(row)  # written with the batch's others (write_deferred_answers)
+        return
+    session.connection().execute(_answer_upsert(session), row)
+
+
+def defer_answers(session: Session) -> None:
+    """From now on `session`'s answers are collected, and written together by
+    `write_deferred_answers` (bot.intake: once per batch, one statement for all)."""
+    session.info[DEFERRED_ANSWERS] = []
+
+
+def write_deferred_answers(session: Session) -> None:
+    """Write the answers collected so far: one executemany of one upsert."""
+    rows = session.info.get(DEFERRED_ANSWERS)
+    if rows:
+        session.connection().execute(_answer_upsert(session), list(rows))
+        rows.clear()
+
+
+def discard_deferred_answers(session: Session) -> None:
+    """Forget the answers collected since the last write (their event rolled back)."""
+    rows = session.info.get(DEFERRED_ANSWERS)
+    if rows:
+        rows.clear()
+
+
+def _answer_upsert(session: Session) -> Any:
+    """One statement whether or not the answer exists (a re-answered question updates
+    it), built once per dialect, the values given as parameters: compiled once, not
+    rebuilt and hashed for every answer (the ORM bulk path cost more still)."""
+    dialect = session.get_bind().dialect.name
+    statement = _ANSWER_UPSERTS.get(dialect)
+    if statement is None:
+        insert = upsert_insert(session)(ANSWERS)
+        statement = _ANSWER_UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["conversation_id", "question_id"],
+            set_={name: insert.excluded[name] for name in _ANSWER_UPDATED},
         )
-    )
+    return statement
+
+
+#: `Session.info` key of the answers collected for one batch.
+DEFERRED_ANSWERS = "postlive.deferred_answers"
+#: What a re-answered question replaces (everything but its keys, type and themes).
+_ANSWER_UPDATED = ("raw_text", "value", "skipped", "media", "locale", "created_at", "analyzed_at")
+#: The compiled-once answer upsert per dialect.
+_ANSWER_UPSERTS: dict[str, Any] = {}
 
 
 def _coupon_text(

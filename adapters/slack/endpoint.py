@@ -48,6 +48,12 @@ class SlackEndpoint:
         return bolt
 
     @cached_property
+    def verifier(self) -> SignatureVerifier:
+        """Built once, like the bolt app: not per request."""
+        secret = self.team.settings.slack_signing_secret
+        return SignatureVerifier(secret.get_secret_value() if secret else "")
+
+    @cached_property
     def handler(self) -> AsyncSlackRequestHandler:
         return AsyncSlackRequestHandler(self.bolt)
 
@@ -62,8 +68,7 @@ class SlackEndpoint:
         # bolt parses the body (JSON, form, payload=) before it checks the signature, and
         # some malformed bodies crash that parsing: check the signature (and the 5-minute
         # window) first, so nothing unsigned is ever parsed.
-        secret = team.settings.slack_signing_secret
-        verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+        verifier = self.verifier
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature")
         if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):

@@ -110,3 +110,42 @@ async def test_handling_without_anything_pending_claims_nothing(app: App) -> Non
     batch = app.intake.handle_batch()
     assert (batch.claimed, batch.handled, batch.more) == (0, 0, False)
     assert app.intake.lag() == (0, 0.0)
+
+
+async def test_a_batch_writes_set_wise_a_few_statements_per_answer(
+    app: App, simulator: SimulatorChannel
+) -> None:
+    """Handling cost at scale is statements per answer: the contacts' and conversations'
+    new state goes out as one grouped UPDATE each per batch, the erasure check is one
+    query per batch, so an answer costs its own answer row and outbox row and little
+    else (it cost five statements or more each before)."""
+    from sqlalchemy import event
+
+    customers = [f"+121255502{i:02d}" for i in range(8)]
+    for address in customers:
+        add_contact(app, address)
+    start_campaign(app)
+    for address in customers:
+        write(app, address, "4")
+
+    statements: list[tuple[str, bool]] = []
+
+    def count(_conn: object, _cursor: object, sql: str, _p: object, _c: object, many: bool) -> None:
+        statements.append((sql.split(None, 2)[0].upper() + " " + sql.split(None, 2)[1], many))
+
+    app.intake.budget = 600.0  # the whole set in one batch, however busy the machine
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        batch = app.intake.handle_batch()
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+
+    assert (batch.claimed, batch.handled) == (len(customers), len(customers))
+    for address in customers:
+        assert answers(app, address) == {"overall": "4"}
+    grouped = [sql for sql, many in statements if many]
+    assert "UPDATE contact" in grouped and "UPDATE conversation" in grouped
+    # One answer row and one outbox row (the next question) each, plus a fixed few per
+    # batch (claim, contacts, erasure questions, conversations, the grouped updates,
+    # events handled, transaction).
+    assert len(statements) <= 2 * len(customers) + 10, statements
