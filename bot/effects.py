@@ -224,7 +224,13 @@ def _coupon_text(
 ) -> str:
     campaign = session.get(Campaign, conversation.campaign_id)
     pool = (campaign.coupon_pool if campaign and campaign.coupon_pool else None) or effect.pool
-    coupon = coupons.assign(session, pool, conversation.id, now, effect.expires_days)  # type: ignore[arg-type]
+    coupon, pool_offer = coupons.assign_offered(
+        session,
+        pool,
+        conversation.id,  # type: ignore[arg-type]
+        now,
+        effect.expires_days,
+    )
     if coupon is None:
         # An empty pool must not break the conversation: thank them, and tell the team.
         if campaign is not None:
@@ -244,7 +250,7 @@ def _coupon_text(
     # What the code is worth, in their words (bot.offers), when the pool records it.
     says_expiry = "{expires}" in effect.coupon_text
     offer = coupons.offer_sentence(
-        session, pool, conversation.locale, expires, say_expiry=not says_expiry
+        pool_offer, conversation.locale, expires, say_expiry=not says_expiry
     )
     if offer:
         coupon_line = f"{coupon_line}\n{offer}"
