@@ -19,7 +19,6 @@ from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import utc
-from bot.db import affected
 from bot.errors import PostliveError
 from bot.models import Conversation, Coupon, CouponPool
 from bot.offers import Offer, OfferKind, describe
@@ -111,6 +110,9 @@ def pool_offer(session: Session, name: str) -> tuple[Offer, datetime | None] | N
     return offer_of(pool), utc(pool.expires_at) if pool.expires_at else None
 
 
+PoolOffer = tuple[Offer, datetime | None]
+
+
 def assign(
     session: Session, pool: str, conversation_id: int, now: datetime, expires_days: int
 ) -> Coupon | None:
@@ -118,49 +120,79 @@ def assign(
 
     It expires `expires_days` after it is given, or when the pool's offer ends if that
     comes first (the shop's discount ends then too)."""
+    return assign_offered(session, pool, conversation_id, now, expires_days)[0]
+
+
+def assign_offered(
+    session: Session, pool: str, conversation_id: int, now: datetime, expires_days: int
+) -> tuple[Coupon | None, PoolOffer | None]:
+    """`assign`, with the pool's offer (None for a pool without one) read on the way, so
+    the thank-you need not look the pool up again. Two statements for a new code: one
+    reads the held coupon and the pool, one takes a free code (UPDATE ... RETURNING); a
+    third only when none was free."""
     # Two completions of one conversation must not both find "no coupon yet" and each
     # take one (PostgreSQL would then refuse the second with a unique violation): lock
     # the conversation first. A no-op when the caller already holds it (the engine path);
-    # SQLite serializes writers anyway.
-    session.exec(
-        select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+    # SQLite serializes writers anyway. The same statement reads the coupon it may
+    # already hold and the pool's offer.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = (
+        select(Conversation.id, Coupon, CouponPool)
+        .select_from(Conversation)
+        .outerjoin(Coupon, col(Coupon.conversation_id) == col(Conversation.id))
+        .outerjoin(CouponPool, col(CouponPool.name) == pool)
+        .where(col(Conversation.id) == conversation_id)
     )
-    held = session.exec(select(Coupon).where(Coupon.conversation_id == conversation_id)).first()
+    if postgres:
+        query = query.with_for_update(of=Conversation)
+    row = session.execute(query).first()
+    if row is not None:
+        held, pool_row = row[1], row[2]
+    else:  # no such conversation: the unique constraint still guards it
+        held = session.exec(select(Coupon).where(Coupon.conversation_id == conversation_id)).first()
+        pool_row = session.get(CouponPool, pool)
+    offer = (
+        (offer_of(pool_row), utc(pool_row.expires_at) if pool_row.expires_at else None)
+        if pool_row is not None
+        else None
+    )
     if held is not None:
-        return held
-    skip_locked = session.get_bind().dialect.name == "postgresql"
+        return held, offer
     expires = now + timedelta(days=expires_days)
-    offer = pool_offer(session, pool)
     if offer is not None and offer[1] is not None:
         expires = min(expires, offer[1])
-    for _ in range(20):  # another worker may take the row we picked: pick again
-        query = (
-            select(Coupon.id)
-            .where(col(Coupon.pool) == pool, col(Coupon.conversation_id).is_(None))
-            # A code the shop already has before one still on its way there.
-            .order_by(_not_yet_in_shop, col(Coupon.id))
-            .limit(1)
+    free = (
+        select(Coupon.id)
+        .where(col(Coupon.pool) == pool, col(Coupon.conversation_id).is_(None))
+        # A code the shop already has before one still on its way there.
+        .order_by(_not_yet_in_shop, col(Coupon.id))
+        .limit(1)
+    )
+    if postgres:
+        # The code picked is locked by this statement, and skipped by any other worker's:
+        # nothing can take it between the pick and the update, so no row back means no
+        # free code (as the separate select said before).
+        free = free.with_for_update(skip_locked=True)
+    # On PostgreSQL the first statement's snapshot predates the lock it waited for: a
+    # completion that held the lock may have given this conversation a code it did not
+    # see. This statement's snapshot is taken after the lock, so it does see it.
+    already = select(Coupon.id).where(col(Coupon.conversation_id) == conversation_id)
+    taken = session.scalars(
+        update(Coupon)
+        .where(
+            col(Coupon.id) == free.scalar_subquery(),
+            col(Coupon.conversation_id).is_(None),  # never a code given to another
+            ~already.exists(),
         )
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        coupon_id = session.exec(query).first()
-        if coupon_id is None:
-            return None
-        taken = session.execute(
-            update(Coupon)
-            .where(col(Coupon.id) == coupon_id, col(Coupon.conversation_id).is_(None))
-            .values(
-                conversation_id=conversation_id,
-                assigned_at=now,
-                expires_at=expires,
-            )
-        )
-        if affected(taken) == 1:
-            coupon = session.get(Coupon, coupon_id)
-            assert coupon is not None
-            session.refresh(coupon)
-            return coupon
-    return None
+        .values(conversation_id=conversation_id, assigned_at=now, expires_at=expires)
+        .returning(Coupon),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
+    if taken is None:  # an empty pool, or the code given meanwhile by the lock's holder
+        taken = session.exec(
+            select(Coupon).where(Coupon.conversation_id == conversation_id)
+        ).first()
+    return taken, offer
 
 
 def import_codes(
@@ -315,12 +347,12 @@ def redeem(
 
 
 def offer_sentence(
-    session: Session, pool: str, locale: str | None, expires: datetime, *, say_expiry: bool
+    found: PoolOffer | None, locale: str | None, expires: datetime, *, say_expiry: bool
 ) -> str | None:
-    """What a code of `pool` is worth, in the customer's language, to follow the code in
-    the thank-you; None for a pool without a recorded offer. The expiry is said only
-    when the flow's own coupon text does not already say it."""
-    found = pool_offer(session, pool)
+    """What a code of a pool with offer `found` (`assign_offered`) is worth, in the
+    customer's language, to follow the code in the thank-you; None for a pool without a
+    recorded offer. The expiry is said only when the flow's own coupon text does not
+    already say it."""
     if found is None:
         return None
     return describe(found[0], locale, expires=expires if say_expiry else None)

@@ -7,9 +7,10 @@ messages it causes are committed together or not at all.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, SQLModel, col
 
 from bot import coupons, offers, outbox
@@ -19,7 +20,7 @@ from bot.engine import Completed, Convo, IssueCoupon, OptOut, SaveAnswer, Send, 
 from bot.flows import Flow
 from bot.locales import long_date
 from bot.messages import Channel, Outbound, Template
-from bot.models import Campaign, Contact, Conversation, ConversationState
+from bot.models import Campaign, Contact, Conversation, ConversationState, Outbox
 
 #: How long after a customer's message a business may still write to them freely.
 SERVICE_WINDOW = timedelta(hours=24)
@@ -137,6 +138,12 @@ def send_to_contact(
         business_initiated=not in_reply and not window_open,
         kind=send.kind,
     )
+    deferred = session.info.get(DEFERRED_OUTBOX)
+    if deferred is not None:
+        # Written with the batch's others (write_deferred_answers); a key already present
+        # is skipped then, as `enqueue` skips it.
+        deferred.append(outbox.Queued(key, message, send.kind, now, contact.id, conversation_id))
+        return True
     return outbox.enqueue(
         session,
         key,
@@ -176,24 +183,49 @@ def _save_answer(
 
 
 def defer_answers(session: Session) -> None:
-    """From now on `session`'s answers are collected, and written together by
-    `write_deferred_answers` (bot.intake: once per batch, one statement for all)."""
+    """From now on `session`'s answers and outbox rows are collected, and written
+    together by `write_deferred_answers` (bot.intake: once per batch, or once per event
+    inside its savepoint; one statement for all answers, one for all outbox rows).
+
+    Whatever else this session does to the outbox (an opt-out cancelling a contact's
+    pending rows, an erasure, a receipt) sees the rows collected so far: they are
+    written before any of its statements on the outbox."""
     session.info[DEFERRED_ANSWERS] = []
+    session.info[DEFERRED_OUTBOX] = []
+    event.listen(session, "do_orm_execute", _outbox_first)
+
+
+def _outbox_first(state: ORMExecuteState) -> None:
+    if state.session.info.get(DEFERRED_OUTBOX) and any(
+        mapper.class_ is Outbox for mapper in state.all_mappers
+    ):
+        _write_outbox(cast(Session, state.session))  # the batch's sqlmodel Session
 
 
 def write_deferred_answers(session: Session) -> None:
-    """Write the answers collected so far: one executemany of one upsert."""
+    """Write the answers and outbox rows collected so far: one executemany of one
+    upsert, one multi-row insert (`outbox.enqueue_many`)."""
     rows = session.info.get(DEFERRED_ANSWERS)
     if rows:
         session.connection().execute(_answer_upsert(session), list(rows))
         rows.clear()
+    _write_outbox(session)
+
+
+def _write_outbox(session: Session) -> None:
+    queued = session.info.get(DEFERRED_OUTBOX)
+    if queued:
+        outbox.enqueue_many(session, list(queued))
+        queued.clear()
 
 
 def discard_deferred_answers(session: Session) -> None:
-    """Forget the answers collected since the last write (their event rolled back)."""
-    rows = session.info.get(DEFERRED_ANSWERS)
-    if rows:
-        rows.clear()
+    """Forget the answers and outbox rows collected since the last write (their event
+    rolled back)."""
+    for key in (DEFERRED_ANSWERS, DEFERRED_OUTBOX):
+        rows = session.info.get(key)
+        if rows:
+            rows.clear()
 
 
 def _answer_upsert(session: Session) -> Any:
@@ -213,6 +245,8 @@ def _answer_upsert(session: Session) -> Any:
 
 #: `Session.info` key of the answers collected for one batch.
 DEFERRED_ANSWERS = "postlive.deferred_answers"
+#: `Session.info` key of the outbox rows collected for one batch.
+DEFERRED_OUTBOX = "postlive.deferred_outbox"
 #: What a re-answered question replaces (everything but its keys, type and themes).
 _ANSWER_UPDATED = ("raw_text", "value", "skipped", "media", "locale", "created_at", "analyzed_at")
 #: The compiled-once answer upsert per dialect.
@@ -224,7 +258,13 @@ def _coupon_text(
 ) -> str:
     campaign = session.get(Campaign, conversation.campaign_id)
     pool = (campaign.coupon_pool if campaign and campaign.coupon_pool else None) or effect.pool
-    coupon = coupons.assign(session, pool, conversation.id, now, effect.expires_days)  # type: ignore[arg-type]
+    coupon, pool_offer = coupons.assign_offered(
+        session,
+        pool,
+        conversation.id,  # type: ignore[arg-type]
+        now,
+        effect.expires_days,
+    )
     if coupon is None:
         # An empty pool must not break the conversation: thank them, and tell the team.
         if campaign is not None:
@@ -244,7 +284,7 @@ def _coupon_text(
     # What the code is worth, in their words (bot.offers), when the pool records it.
     says_expiry = "{expires}" in effect.coupon_text
     offer = coupons.offer_sentence(
-        session, pool, conversation.locale, expires, say_expiry=not says_expiry
+        pool_offer, conversation.locale, expires, say_expiry=not says_expiry
     )
     if offer:
         coupon_line = f"{coupon_line}\n{offer}"

@@ -9,6 +9,7 @@ with backoff, or failed for good.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,19 +72,7 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Add one row; False when a row with this key already exists (nothing changes)."""
-    values = {
-        "idempotency_key": key,
-        "channel": str(message.channel),
-        "address": message.address,
-        "contact_id": contact_id,
-        "conversation_id": conversation_id,
-        "kind": kind,
-        "payload": to_payload(message),
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": not_before or now,
-    }
+    values = _values(Queued(key, message, kind, now, contact_id, conversation_id, not_before))
     # INSERT ... ON CONFLICT DO NOTHING: one statement, race-free on both engines. It goes
     # straight to the connection with the values as parameters, so it is compiled once:
     # the ORM path rebuilt and hashed it for every message, two-thirds of a dispatch.
@@ -104,6 +93,63 @@ def enqueue(
 
 #: The compiled-once INSERT ... ON CONFLICT DO NOTHING per dialect.
 _INSERTS: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One row for `enqueue_many`: `enqueue`'s arguments."""
+
+    key: str
+    message: Outbound
+    kind: str
+    now: datetime
+    contact_id: int | None = None
+    conversation_id: int | None = None
+    not_before: datetime | None = None
+
+
+def _values(row: Queued) -> dict[str, Any]:
+    return {
+        "idempotency_key": row.key,
+        "channel": str(row.message.channel),
+        "address": row.message.address,
+        "contact_id": row.contact_id,
+        "conversation_id": row.conversation_id,
+        "kind": row.kind,
+        "payload": to_payload(row.message),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": row.now,
+        "next_attempt_at": row.not_before or row.now,
+    }
+
+
+def enqueue_many(session: Session, rows: Sequence[Queued]) -> set[str]:
+    """`enqueue` for several rows in one multi-row INSERT ... ON CONFLICT DO NOTHING
+    (a batch's messages: one statement instead of one each). Returns the keys of the rows
+    added; a key already present changes nothing, as with `enqueue`, and a key given
+    twice is added once, in its first place. Rows keep their order (ids ascend)."""
+    unique: dict[str, Queued] = {}
+    for row in rows:
+        unique.setdefault(row.key, row)
+    added: set[str] = set()
+    queued = list(unique.values())
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    for i in range(0, len(queued), _MANY_CHUNK):  # under SQLite's bound-parameter limit
+        statement = (
+            upsert_insert(session)(table)
+            .values([_values(row) for row in queued[i : i + _MANY_CHUNK]])
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING.
+            .returning(table.c.idempotency_key)
+        )
+        added.update(connection.execute(statement).scalars())
+    return added
+
+
+#: Rows per multi-row INSERT (11 parameters each).
+_MANY_CHUNK = 500
 
 
 def enqueue_one(engine: Engine, key: str, message: Outbound, *, kind: str, now: datetime) -> bool:

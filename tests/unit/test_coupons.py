@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot import coupons
 from bot.bootstrap import App
 from bot.db import session_scope
 from bot.models import Campaign, Contact, Conversation, Coupon
+from bot.offers import Offer, OfferKind
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -75,3 +78,40 @@ def test_generated_codes_avoid_characters_people_misread(app: App) -> None:
     assert len(set(made)) == 200
     body = "".join(code.removeprefix("LUNA-").replace("-", "") for code in made)
     assert not set(body) & set("01OIL")
+
+
+def test_a_code_costs_two_statements_and_a_held_one_one(app: App) -> None:
+    """Per completed survey the coupon is one statement reading the held coupon and the
+    pool's offer, and one UPDATE ... RETURNING taking a free code (seven before: lock,
+    held, pool, pick, update, get, refresh); the offer comes back with it, so the
+    thank-you does not read the pool again. Both are counted on the engine."""
+    first, second = conversations(app, 2)
+    with session_scope(app.engine) as session:
+        coupons.create_pool(
+            session, "pool", Offer(OfferKind.PERCENT, Decimal(10)), expires_at=None, now=NOW
+        )
+        coupons.generate(session, "pool", 3)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        if not sql.startswith(("BEGIN", "COMMIT")):  # the transaction's, not the coupon's
+            statements.append(sql)
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        with session_scope(app.engine) as session:
+            coupon, offer = coupons.assign_offered(session, "pool", first, NOW, 30)
+            assert coupon is not None and coupon.conversation_id == first
+            assert offer is not None and offer[0].value == Decimal(10)
+            taken = len(statements)
+            again, _ = coupons.assign_offered(session, "pool", first, NOW, 30)
+            held = len(statements) - taken
+            # A pool without an offer or codes: no code, no offer, nothing written.
+            other, none = coupons.assign_offered(session, "nothing", second, NOW, 30)
+            assert other is None and none is None
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+    assert again is not None and again.code == coupon.code
+    assert (taken, held) == (2, 1), statements
+    with session_scope(app.engine) as session:
+        assert coupons.counts(session, "pool").issued == 1
