@@ -120,7 +120,8 @@ class Conversation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    #: No index of its own: uq_conversation_contact leads with it.
+    campaign_id: int = Field(foreign_key="campaign.id")
     contact_id: int = Field(foreign_key="contact.id")
     state: str = Field(default=ConversationState.PLANNED, max_length=16)
     skip_reason: str | None = Field(default=None, max_length=200)
