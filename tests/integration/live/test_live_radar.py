@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from adapters.live.replay import read
 from bot.bootstrap import App
@@ -145,29 +146,35 @@ def test_comments_are_kept_with_the_show_once(app: App, tmp_path: Path) -> None:
     assert asked.label == "How much is it?"
 
 
-def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> None:
-    from rich.console import Console
-
+def _digest_after_show(app: App, comments: list[LiveComment], labels: dict[str, str]) -> Any:
+    """The show "S1"'s digest once its comments are stored and "price" was answered live."""
     from bot import campaigns, digest
     from bot.db import session_scope
-    from bot.report import render_digest
     from tests.conftest import add_contact
 
-    radar = Radar("en")
-    seen = radar.ingest(
-        [
-            comment("a", "how much?", 1),
-            comment("b", "quanto custa?", 2),
-            comment("c", "ship to Brazil?", 3),
-        ]
-    )
-    store.save(app.engine, seen, {"price": "How much is it?"})
+    store.save(app.engine, Radar("en").ingest(comments), labels)
     store.mark_answered(app.engine, "S1", "price", T0)
     flow = app.flows["post-live"]
     add_contact(app, "+14155550100", tag="S1")
     with session_scope(app.engine) as session:
         campaign = campaigns.start(session, flow, "S1", app.clock.now(), app.clock.now())
-        built = digest.build(session, campaign, flow)
+        return digest.build(session, campaign, flow)
+
+
+def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> None:
+    from rich.console import Console
+
+    from bot.report import render_digest
+
+    built = _digest_after_show(
+        app,
+        [
+            comment("a", "how much?", 1),
+            comment("b", "quanto custa?", 2),
+            comment("c", "ship to Brazil?", 3),
+        ],
+        {"price": "How much is it?"},
+    )
     assert [(q.key, q.viewers, q.answered) for q in built.viewers_asked] == [
         ("shipping:BR", 1, False),
         ("price", 2, True),
@@ -180,27 +187,19 @@ def test_the_shows_digest_says_what_viewers_asked_unanswered_first(app: App) -> 
 def test_the_shows_slack_digest_has_what_viewers_asked_as_a_ready_faq(app: App) -> None:
     from adapters.slack.digest_blocks import render
     from adapters.slack.labels import TeamLanguage
-    from bot import campaigns, digest
-    from bot.db import session_scope
-    from tests.conftest import add_contact
     from tests.integration.slack.support import texts
 
-    seen = Radar("en").ingest(
+    built = _digest_after_show(
+        app,
         [
             comment("a", "how much?", 1),
             comment("b", "quanto custa?", 2),
             comment("c", "ship to Brazil?", 3),
             comment("d", "vocês enviam para o Brasil?", 4),
             comment("e", "berapa kak", 5),
-        ]
+        ],
+        {"price": "How much is it?", "shipping:BR": "Ship to Brazil?"},
     )
-    store.save(app.engine, seen, {"price": "How much is it?", "shipping:BR": "Ship to Brazil?"})
-    store.mark_answered(app.engine, "S1", "price", T0)
-    flow = app.flows["post-live"]
-    add_contact(app, "+14155550100", tag="S1")
-    with session_scope(app.engine) as session:
-        campaign = campaigns.start(session, flow, "S1", app.clock.now(), app.clock.now())
-        built = digest.build(session, campaign, flow)
     shown = "\n".join(texts(m) for m in render(built, TeamLanguage("en")))
     section = shown.split("What viewers asked (FAQ for the next show)")[1]
     unanswered, answered = section.index("Ship to Brazil?"), section.index("How much is it?")
