@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 
 from bot.intake import HandledBatch, Intake
 
@@ -79,13 +80,10 @@ class InboundHandler:
             self.pending, self.lag_seconds = await asyncio.to_thread(self.intake.lag)
 
     async def _start_follow_ups(self, batch: HandledBatch) -> None:
-        for inbound in batch.follow_ups:
-            follow_up = self.intake.follow_ups.get(inbound.channel)
-            if follow_up is None:
-                continue
+        for label, work in batch.follow_ups:
             while len(self._follow_ups) >= self.follow_up_limit:
                 await asyncio.wait(self._follow_ups, return_when=asyncio.FIRST_COMPLETED)
-            task = asyncio.create_task(_quietly(follow_up(inbound), inbound.external_id))
+            task = asyncio.create_task(_quietly(work(), label))
             self._follow_ups.add(task)
             task.add_done_callback(self._follow_ups.discard)
 
@@ -97,16 +95,14 @@ async def handle_all(intake: Intake) -> int:
     while True:
         batch = await asyncio.to_thread(intake.handle_batch)
         handled += batch.handled
-        for inbound in batch.follow_ups:
-            follow_up = intake.follow_ups.get(inbound.channel)
-            if follow_up is not None:
-                await _quietly(follow_up(inbound), inbound.external_id)
+        for label, work in batch.follow_ups:
+            await _quietly(work(), label)
         if not batch.more and not batch.claimed:
             return handled
 
 
-async def _quietly(work: object, external_id: str) -> None:
+async def _quietly(work: Awaitable[None], label: str) -> None:
     try:
-        await work  # type: ignore[misc]
-    except Exception:  # noqa: BLE001 - the answer is stored; a follow-up is a bonus
-        log.exception("follow-up of %s failed", external_id)
+        await work
+    except Exception:  # noqa: BLE001 - the event is handled and stored; this is a bonus
+        log.exception("follow-up of %s failed", label)

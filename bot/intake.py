@@ -18,6 +18,7 @@ backoff and blocks its contact's later events until it is handled or given up on
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -91,6 +92,14 @@ UNKNOWN_RECEIPT_RETRY = (0.2, 1.0, 3.0)
 #: What a channel does after one of its messages was handled (keep photos and voice
 #: notes); runs outside the transaction, never blocks handling.
 FollowUp = Callable[[Inbound], Awaitable[None]]
+#: Work to do once the batch that handled an event has committed (keep a photo, answer
+#: a Slack click): a bonus on top of what the transaction stored, never rolled back with
+#: it and never holding it open.
+AfterCommit = Callable[[], Awaitable[None]]
+#: Handles an event of a kind of its own (a Slack click recorded by its ack) inside the
+#: batch's transaction, with the batch's session, exactly once with the event; returns
+#: what to do after the commit, if anything. Registered in `Intake.kinds`.
+KindHandler = Callable[[Session, Mapping[str, Any], datetime], AfterCommit | None]
 
 
 @dataclass
@@ -100,8 +109,8 @@ class HandledBatch:
     more: bool = False
     handled: int = 0
     failed: int = 0
-    #: Handled messages whose channel asked for a follow-up (media to keep).
-    follow_ups: list[Inbound] = field(default_factory=list)
+    #: What to do now that the batch committed: (the event's label for logs, the work).
+    follow_ups: list[tuple[str, AfterCommit]] = field(default_factory=list)
 
 
 class Intake:
@@ -135,6 +144,8 @@ class Intake:
         #: busy machine does not read (and lock) 200 contacts to handle 3 of them.
         self._claim_size = batch
         self.follow_ups: dict[str, FollowUp] = {}
+        #: Handlers of event kinds other than messages and receipts (adapters add theirs).
+        self.kinds: dict[str, KindHandler] = {}
         #: Called (from any thread) after an event is recorded: wakes the handler loop.
         self.wakers: list[Callable[[], None]] = []
         self._insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
@@ -261,8 +272,8 @@ class Intake:
                     self._later(session, event_id, attempts, now)
                     continue
                 done.append(event_id)
-                if finished is not True and finished.channel in self.follow_ups:
-                    result.follow_ups.append(finished)
+                if finished is not True:
+                    result.follow_ups.append((f"{kind} event {event_id}", finished))
             write_deferred_answers(session)
             if done:
                 session.execute(
@@ -371,9 +382,9 @@ class Intake:
 
     def _handle_event(
         self, session: Session, kind: str, payload: dict[str, Any], attempts: int, now: datetime
-    ) -> Inbound | Literal[True] | None:
-        """The handled message (for follow-ups), True when handled otherwise, None to
-        look again later."""
+    ) -> AfterCommit | Literal[True] | None:
+        """What to do after the commit, True when handled with nothing more to do, None
+        to look again later."""
         if kind == STATUS_KIND:
             receipt = receipts.from_payload(payload)
             key = (payload.get("extra") or {}).get("outbox")
@@ -387,9 +398,15 @@ class Intake:
                     return None
                 log.info("status %s for unknown message %s", receipt.status, receipt.provider_id)
             return True
+        if kind not in MESSAGE_KINDS:
+            handler = self.kinds.get(kind)
+            if handler is None:
+                raise LookupError(f"no handler for inbound events of kind {kind!r}")
+            return handler(session, payload, now) or True
         inbound = _inbound(payload)
         self._handle(session, inbound)
-        return inbound if inbound.media else True
+        follow_up = self.follow_ups.get(inbound.channel) if inbound.media else None
+        return functools.partial(follow_up, inbound) if follow_up is not None else True
 
     def _later(self, session: Session, event_id: int, attempts: int, now: datetime) -> None:
         delay = UNKNOWN_RECEIPT_RETRY[min(attempts, len(UNKNOWN_RECEIPT_RETRY) - 1)]

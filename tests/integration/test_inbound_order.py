@@ -4,16 +4,20 @@ acknowledged is ever dropped."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
 
 from adapters.simulator import SimulatorChannel
 from bot.bootstrap import App
 from bot.clock import FrozenClock
 from bot.db import session_scope
 from bot.handling import handle_all
-from bot.intake import MAX_ATTEMPTS
+from bot.intake import MAX_ATTEMPTS, AfterCommit
 from bot.messages import Channel, Inbound
-from bot.models import Answer, Conversation, InboundEvent
+from bot.models import ActionClaim, Answer, Conversation, InboundEvent
 from tests.conftest import add_contact
 from tests.integration.test_survey_journey import start_campaign
 
@@ -104,6 +108,43 @@ async def test_a_failing_event_holds_back_only_its_own_customer_and_is_given_up_
     assert status_of(app, broken).status == "failed"
     assert status_of(app, later).status == "handled"
     assert answers(app, ALICE) == {"overall": "4"}
+
+
+async def test_an_event_kind_of_its_own_is_handled_once_inside_the_batch_then_followed_up(
+    app: App, clock: FrozenClock
+) -> None:
+    followed: list[str] = []
+
+    def click(session: Session, payload: Mapping[str, Any], now: datetime) -> AfterCommit:
+        # Inside the batch's transaction: what it writes commits with the event, once.
+        session.add(ActionClaim(key=payload["button"], kind="click", actor="U1", claimed_at=now))
+
+        async def answer() -> None:
+            followed.append(payload["button"])
+
+        return answer
+
+    app.intake.kinds["click"] = click
+    first = app.intake.record_event("slack", "A1", "U1", "click", {"button": "ack"})
+    unknown = app.intake.record_event("slack", "A2", "U2", "tap", {"button": "?"})
+    assert app.intake.record_event("slack", "A1", "U1", "click", {"button": "ack"}) is None
+
+    assert await handle_all(app.intake) == 1
+    # The batch was redone event by event (the unknown kind failed): the click's row is
+    # written once, and its follow-up runs once, after the commit.
+    with session_scope(app.engine) as session:
+        assert session.exec(select(ActionClaim.key)).all() == ["ack"]
+    assert followed == ["ack"]
+    assert first is not None and status_of(app, first).status == "handled"
+    # A kind nobody handles is not dropped: it fails, is retried, and says why.
+    assert unknown is not None
+    refused = status_of(app, unknown)
+    assert (refused.status, refused.attempts) == ("received", 1)
+    assert refused.error and "no handler for inbound events of kind 'tap'" in refused.error
+    clock.advance(minutes=10)
+    await handle_all(app.intake)
+    assert followed == ["ack"]
+    assert status_of(app, unknown).attempts == 2
 
 
 async def test_handling_without_anything_pending_claims_nothing(app: App) -> None:
