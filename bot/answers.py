@@ -363,19 +363,13 @@ def _match(question: Question, label: str, language: str, mode: str) -> str | No
         return None
     hits: dict[str, bool] = {}  # choice id -> matched a text in the customer's language
     longest: dict[str, str] = {}  # choice id -> its longest text found ("inside" only)
-    for choice in question.choices:
-        named = [(_language(tag) == language, text) for tag, text in choice.text.items()]
-        named += [
-            (_language(tag) == language, text)
-            for tag, texts in choice.synonyms.items()
-            for text in texts
-        ]
-        for mine, text in [*named, *((False, alias) for alias in choice.aliases)]:
-            candidate = _label_key(text)
-            if _hit(candidate, label, mode):
-                hits[choice.id] = hits.get(choice.id, False) or mine
-                if len(candidate) > len(longest.get(choice.id, "")):
-                    longest[choice.id] = candidate
+    texts = _texts_of(question)
+    candidates = texts.exact.get(label, ()) if mode == "exact" else texts.all
+    for choice_id, text_language, candidate in candidates:
+        if mode == "exact" or _hit(candidate, label, mode):
+            hits[choice_id] = hits.get(choice_id, False) or text_language == language
+            if len(candidate) > len(longest.get(choice_id, "")):
+                longest[choice_id] = candidate
     if len(hits) == 1:
         return next(iter(hits))
     if mode == "inside" and longest:  # "anders dan in de live" holds "anders": longer wins
@@ -385,6 +379,48 @@ def _match(question: Question, label: str, language: str, mode: str) -> str | No
             return best
     preferred = [choice_id for choice_id, mine in hits.items() if mine]
     return preferred[0] if len(preferred) == 1 else None
+
+
+#: (choice id, language of the text or None for an alias, the text as `_label_key` reads it)
+_Text = tuple[str, str | None, str]
+
+
+@dataclass(frozen=True)
+class _ChoiceTexts:
+    """Every text a question's choices are known by, read once per question: `_match`
+    ran `_label_key` over every locale's texts and synonyms for every reply (a quarter
+    of the inbound handler's CPU), though a flow's texts never change."""
+
+    all: tuple[_Text, ...]
+    exact: dict[str, tuple[_Text, ...]]
+
+
+def _texts_of(question: Question) -> _ChoiceTexts:
+    held = _CHOICE_TEXTS.get(id(question))
+    if held is not None and held[0] is question:
+        return held[1]
+    texts: list[_Text] = []
+    for choice in question.choices:
+        texts += [(choice.id, _language(tag), _label_key(t)) for tag, t in choice.text.items()]
+        texts += [
+            (choice.id, _language(tag), _label_key(t))
+            for tag, synonyms in choice.synonyms.items()
+            for t in synonyms
+        ]
+        texts += [(choice.id, None, _label_key(alias)) for alias in choice.aliases]
+    exact: dict[str, list[_Text]] = {}
+    for text in texts:
+        exact.setdefault(text[2], []).append(text)
+    found = _ChoiceTexts(tuple(texts), {k: tuple(v) for k, v in exact.items()})
+    if len(_CHOICE_TEXTS) >= 4096:  # flows reloaded many times over: start afresh
+        _CHOICE_TEXTS.clear()
+    # Keyed by identity (a flow's models hold dicts, so they do not hash), the question
+    # kept beside its texts so that its id cannot be reused while the entry lives.
+    _CHOICE_TEXTS[id(question)] = (question, found)
+    return found
+
+
+_CHOICE_TEXTS: dict[int, tuple[Question, _ChoiceTexts]] = {}
 
 
 def _hit(candidate: str, label: str, mode: str) -> bool:

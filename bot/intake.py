@@ -61,6 +61,7 @@ from bot.effects import (
 )
 from bot.engine import Send
 from bot.flows import Flow
+from bot.group_commit import GroupCommit
 from bot.join import join_by_code
 from bot.locales import normalize_tag
 from bot.messages import Channel, Inbound, Media
@@ -166,6 +167,17 @@ class Intake:
             .on_conflict_do_nothing(index_elements=["channel", "external_id"])
             .returning(EVENTS.c.id)
         )
+        self._record_many = (
+            self._insert(EVENTS)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(EVENTS.c.channel, EVENTS.c.external_id)
+        )
+        #: Webhooks' acknowledgements, written in groups by one thread (bot.group_commit).
+        self.acks: GroupCommit[tuple[str, str]] = GroupCommit(
+            self.record_many,
+            key=lambda row: (row["channel"], row["external_id"]),
+            name="postlive-acks",
+        )
 
     # -- acknowledging ----------------------------------------------------------------
 
@@ -188,9 +200,10 @@ class Intake:
 
     def record_receipt(self, receipt: receipts.Receipt, extra: Mapping[str, str]) -> int | None:
         """Store a delivery status callback once (per message id and status)."""
-        payload = {**asdict(receipt), "extra": dict(extra)}
-        external_id = f"{receipt.provider_id}:{receipt.status}"[:128]
-        return self.record_event(receipt.channel, external_id, None, STATUS_KIND, payload)
+        values = self._receipt_values(receipt, extra)
+        return self.record_event(
+            values["channel"], values["external_id"], None, STATUS_KIND, values["payload"]
+        )
 
     def record_event(
         self,
@@ -201,7 +214,51 @@ class Intake:
         payload: dict[str, Any],
     ) -> int | None:
         """The acknowledgement's one statement: INSERT ... ON CONFLICT DO NOTHING."""
-        values = {
+        values = self._values(channel, external_id, address, kind, payload)
+        with self.engine.begin() as conn:
+            event_id = conn.execute(self._record, values).scalar()
+        if event_id is not None:
+            for wake in self.wakers:
+                wake()
+        return event_id
+
+    async def acknowledge(self, inbound: Inbound, kind: str = "message") -> bool:
+        """`record` for a webhook: stored in the group commit of the acknowledgements
+        waiting at the same moment (bot.group_commit); False for a duplicate delivery."""
+        inbound = _without_nul(inbound)
+        values = self._values(
+            inbound.channel, inbound.external_id, inbound.address, kind, _payload(inbound)
+        )
+        return await self.acks.submit(values)
+
+    async def acknowledge_receipt(
+        self, receipt: receipts.Receipt, extra: Mapping[str, str]
+    ) -> bool:
+        """`record_receipt` for a webhook, in the group commit."""
+        return await self.acks.submit(self._receipt_values(receipt, extra))
+
+    def record_many(self, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
+        """Store events in one transaction (one executemany of the acknowledgement's
+        statement); returns the (channel, external_id) of those that were new."""
+        with self.engine.begin() as conn:
+            added = {
+                (channel, external_id)
+                for channel, external_id in conn.execute(self._record_many, list(rows))
+            }
+        if added:
+            for wake in self.wakers:
+                wake()
+        return added
+
+    def _values(
+        self,
+        channel: str,
+        external_id: str,
+        address: str | None,
+        kind: str,
+        payload: dict[str, Any],
+    ) -> dict[str, Any]:
+        return {
             "channel": channel,
             "external_id": external_id,
             "address": address,
@@ -211,12 +268,13 @@ class Intake:
             "attempts": 0,
             "received_at": self.clock.now(),
         }
-        with self.engine.begin() as conn:
-            event_id = conn.execute(self._record, values).scalar()
-        if event_id is not None:
-            for wake in self.wakers:
-                wake()
-        return event_id
+
+    def _receipt_values(
+        self, receipt: receipts.Receipt, extra: Mapping[str, str]
+    ) -> dict[str, Any]:
+        payload = {**asdict(receipt), "extra": dict(extra)}
+        external_id = f"{receipt.provider_id}:{receipt.status}"[:128]
+        return self._values(receipt.channel, external_id, None, STATUS_KIND, payload)
 
     # -- handling -----------------------------------------------------------------------
 

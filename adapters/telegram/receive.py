@@ -48,8 +48,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Accepted:
     update: ParsedUpdate
-    #: The recorded InboundEvent to hand to the engine, if any.
-    event_id: int | None = None
     #: Seen before: acknowledged, nothing more to do.
     duplicate: bool = False
 
@@ -60,8 +58,8 @@ async def accept(app: App, data: object) -> Accepted:
     match update:
         case MessageUpdate(inbound=inbound) | CallbackUpdate(inbound=inbound) if inbound:
             kind = "callback_query" if isinstance(update, CallbackUpdate) else "message"
-            event_id = await asyncio.to_thread(app.intake.record, inbound, kind)
-            return Accepted(update, event_id, duplicate=event_id is None)
+            fresh = await app.intake.acknowledge(inbound, kind)
+            return Accepted(update, duplicate=not fresh)
         case MembershipUpdate():
             fresh = await asyncio.to_thread(record_membership, app, update)
             return Accepted(update, duplicate=not fresh)

@@ -129,7 +129,7 @@ class WhatsAppWebhooks:
         except BadPayload as exc:
             return PlainTextResponse(exc.reason, status_code=400)
         try:
-            await run_in_threadpool(self.app.intake.record, message)
+            await self.app.intake.acknowledge(message)
         except SQLAlchemyError:
             log.exception("could not record WhatsApp message")
             # Not acknowledged, so Twilio's debugger shows it; nothing half-stored.
@@ -160,9 +160,7 @@ class WhatsAppWebhooks:
         if receipt is None:
             return twiml()
         try:
-            await run_in_threadpool(
-                self.app.intake.record_receipt, receipt, dict(request.query_params)
-            )
+            await self.app.intake.acknowledge_receipt(receipt, dict(request.query_params))
         except SQLAlchemyError:
             log.exception("could not record WhatsApp status")
             return PlainTextResponse("database unavailable", status_code=503)
