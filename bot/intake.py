@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -74,6 +75,7 @@ from bot.models import (
     InboundEvent,
 )
 from bot.phrases import phrase
+from bot.write_turns import WriteTurns
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,8 @@ class Intake:
         self._insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
         self._skip_locked = engine.dialect.name == "postgresql"
         self._lock = threading.Lock()  # one batch at a time per process
+        #: SQLite: acknowledgements and batches take turns at its one writer lock.
+        self.turns = WriteTurns() if engine.dialect.name == "sqlite" else None
         #: What `_prefetch` read for the batch under way (each entry used once).
         self._contacts: dict[tuple[str, str], Contact] = {}
         self._conversations: dict[int, list[Conversation]] = {}
@@ -215,7 +219,7 @@ class Intake:
     ) -> int | None:
         """The acknowledgement's one statement: INSERT ... ON CONFLICT DO NOTHING."""
         values = self._values(channel, external_id, address, kind, payload)
-        with self.engine.begin() as conn:
+        with self._ack_turn(), self.engine.begin() as conn:
             event_id = conn.execute(self._record, values).scalar()
         if event_id is not None:
             for wake in self.wakers:
@@ -240,7 +244,7 @@ class Intake:
     def record_many(self, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
         """Store events in one transaction (one executemany of the acknowledgement's
         statement); returns the (channel, external_id) of those that were new."""
-        with self.engine.begin() as conn:
+        with self._ack_turn(), self.engine.begin() as conn:
             added = {
                 (channel, external_id)
                 for channel, external_id in conn.execute(self._record_many, list(rows))
@@ -249,6 +253,9 @@ class Intake:
             for wake in self.wakers:
                 wake()
         return added
+
+    def _ack_turn(self) -> AbstractContextManager[None]:
+        return self.turns.ack() if self.turns is not None else nullcontext()
 
     def _values(
         self,
@@ -292,7 +299,8 @@ class Intake:
 
     def _batch(self, limit: int | None, *, savepoints: bool) -> HandledBatch:
         result = HandledBatch()
-        with session_scope(self.engine) as session:
+        turns = self.turns
+        with turns.batch() if turns else nullcontext(), session_scope(self.engine) as session:
             _hold_loaded(session)
             # A batch's answers are one statement: each contact has one event in it, so
             # no two of them are for the same question of the same conversation.
@@ -307,7 +315,9 @@ class Intake:
             done: list[int] = []
             for event_id, kind, payload, attempts in rows:
                 if result.claimed and (
-                    time.thread_time() > cpu_deadline or time.monotonic() > deadline
+                    time.thread_time() > cpu_deadline
+                    or time.monotonic() > deadline
+                    or (turns is not None and turns.should_yield())
                 ):
                     result.more = True  # the rest stay received, first in line next time
                     self._claim_size = max(4, 2 * result.claimed)
