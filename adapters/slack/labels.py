@@ -246,8 +246,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Opções",
         "tokens": "Tokens de análise",
         "token_warning": (
-            "{share} do orçamento de análise usado: respostas novas "
-            "podem ficar sem análise"
+            "{share} do orçamento de análise usado: respostas novas podem ficar sem análise"
         ),
         "adopted": "Adotado ✓",
         "adopt": "Marcar como adotado",
@@ -418,8 +417,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Wybory",
         "tokens": "Tokeny analizy",
         "token_warning": (
-            "wykorzystano {share} budżetu analizy: nowe odpowiedzi mogą "
-            "nie zostać przeanalizowane"
+            "wykorzystano {share} budżetu analizy: nowe odpowiedzi mogą nie zostać przeanalizowane"
         ),
         "adopted": "Wdrożone ✓",
         "adopt": "Oznacz jako wdrożone",
@@ -461,8 +459,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Seçimler",
         "tokens": "Analiz token’ları",
         "token_warning": (
-            "analiz bütçesinin {share} kadarı kullanıldı: yeni yanıtlar "
-            "analiz edilmeyebilir"
+            "analiz bütçesinin {share} kadarı kullanıldı: yeni yanıtlar analiz edilmeyebilir"
         ),
         "adopted": "Uygulandı ✓",
         "adopt": "Uygulandı olarak işaretle",
@@ -504,8 +501,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Pilihan",
         "tokens": "Token analisis",
         "token_warning": (
-            "{share} anggaran analisis terpakai: jawaban baru mungkin "
-            "tidak dianalisis"
+            "{share} anggaran analisis terpakai: jawaban baru mungkin tidak dianalisis"
         ),
         "adopted": "Diterapkan ✓",
         "adopt": "Tandai diterapkan",
@@ -547,8 +543,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Pilihan",
         "tokens": "Token analisis",
         "token_warning": (
-            "{share} bajet analisis digunakan: jawapan baharu mungkin "
-            "tidak dianalisis"
+            "{share} bajet analisis digunakan: jawapan baharu mungkin tidak dianalisis"
         ),
         "adopted": "Diterima pakai ✓",
         "adopt": "Tandakan diterima pakai",
@@ -590,8 +585,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Mga pinili",
         "tokens": "Analysis token",
         "token_warning": (
-            "nagamit na ang {share} ng analysis budget: baka hindi "
-            "ma-analyze ang mga bagong sagot"
+            "nagamit na ang {share} ng analysis budget: baka hindi ma-analyze ang mga bagong sagot"
         ),
         "adopted": "Na-adopt ✓",
         "adopt": "Markahang na-adopt",
@@ -713,8 +707,7 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Lựa chọn",
         "tokens": "Token phân tích",
         "token_warning": (
-            "đã dùng {share} ngân sách phân tích: câu trả lời mới có thể "
-            "chưa được phân tích"
+            "đã dùng {share} ngân sách phân tích: câu trả lời mới có thể chưa được phân tích"
         ),
         "adopted": "Đã áp dụng ✓",
         "adopt": "Đánh dấu đã áp dụng",

@@ -28,6 +28,8 @@ ADMIN = "U0ADMIN"
 AGENT = "U0AGENT"
 STRANGER = "U0GUEST"
 _triggers = itertools.count(1)
+#: Slack stamps each click (action_ts) and each opened view (id) anew.
+_stamps = itertools.count(1)
 
 
 def with_openai(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
@@ -95,7 +97,11 @@ class SlackClient:
         selected: str | None = None,
         response: str = "click",
     ) -> httpx.Response:
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": "1.2"}
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": "b",
+            "action_ts": f"1795000000.{next(_stamps):06d}",
+        }
         if selected is not None:
             action.update(type="static_select", selected_option={"value": selected})
         else:
@@ -140,7 +146,8 @@ def submission(view: dict[str, Any], values: dict[str, dict[str, Any]], user: st
         "api_app_id": "A0POSTLIVE",
         "trigger_id": f"{next(_triggers)}.3.ghi",
         "view": {
-            "id": "V0000001",
+            "id": f"V{next(_stamps):07d}",
+            "hash": "1795000000.abc",
             "type": "modal",
             "callback_id": view["callback_id"],
             "private_metadata": view.get("private_metadata", ""),
