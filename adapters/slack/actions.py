@@ -129,6 +129,7 @@ def _alert_payload(body: dict[str, Any]) -> dict[str, Any]:
         "answer": _answer_id(body),
         "ref": _ref(body),
         "log": alerts.log_lines_of(body.get("message", {}).get("blocks", [])),
+        "response_url": body.get("response_url"),
     }
 
 
