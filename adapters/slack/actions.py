@@ -26,7 +26,6 @@ from adapters.slack.team import SlackTeam
 from bot.errors import PostliveError
 from bot.services import alert_handling, theme_adoption
 from bot.services.actors import NotAllowed, Role, require
-from bot.services.campaign_control import AlreadyStarted
 
 log = logging.getLogger(__name__)
 Handler = Callable[[SlackTeam, dict[str, Any], AsyncRespond, AsyncWebClient], Awaitable[None]]
@@ -61,8 +60,6 @@ def register(team: SlackTeam, bolt: AsyncApp) -> None:
                     await handler(team, body, respond, client)
                 except NotAllowed as exc:
                     await _private(respond, team.refusal(exc))
-                except AlreadyStarted as exc:
-                    await _private(respond, str(exc))
                 except PostliveError as exc:
                     await _private(respond, f"⚠️ {exc}")
                 except Exception:  # noqa: BLE001 - the clicker gets a line, the log a trace
