@@ -29,12 +29,14 @@ from tests.integration.slack.support import (
     STRANGER,
     SlackClient,
     alerts_posted,
+    button_value,
     click_payload,
     sign,
     submission,
     texts,
 )
 from tests.integration.slack.test_slack_alerts import answer, open_alert
+from tests.integration.slack.test_slack_commands import audience, campaigns_in
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -269,3 +271,42 @@ async def test_a_click_the_database_cannot_record_is_not_acked_silently(
     assert recorded(app) == []
     assert await handle_all(app.intake) == 0
     assert answer(app, answer_id).alert_status == "open"
+
+
+async def test_a_start_click_is_one_insert_and_the_campaign_is_created_by_the_handler(
+    app: App, plain: SlackClient, fake_slack: FakeSlack
+) -> None:
+    audience(app)
+    await plain.command("start post-live --audience show-1 --show Knits")  # a plan: read-only
+    value = button_value(fake_slack.responses[-1]["blocks"], "plan_start")
+    with statements(app) as seen:
+        response = await plain.click("plan_start", value)
+    assert response.status_code == 200
+    assert writes(seen) == [ONE_INSERT], seen
+    assert campaigns_in(app) == []
+    assert await handle_all(app.intake) == 1
+    assert [c.show for c in campaigns_in(app)] == ["Knits"]
+    assert "started campaign *#1*" in fake_slack.responses[-1]["text"]
+
+
+async def test_a_submission_the_database_cannot_record_is_shown_in_the_form(
+    app: App, plain: SlackClient, fake_slack: FakeSlack
+) -> None:
+    answer_id, _, message = await posted_alert(app, fake_slack)
+    await plain.click("alert_reply", str(answer_id), user=AGENT, channel=ALERTS, message=message)
+    body = submission(fake_slack.views[-1], {"reply": {"value": "Sorry!"}}, AGENT)
+    with app.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_away"))
+    try:
+        response = await plain.post(body, sign(body))
+    finally:
+        with app.engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {TABLE}_away RENAME TO {TABLE}"))
+    answer_form = response.json()
+    assert answer_form["response_action"] == "errors"
+    assert "could not be recorded" in answer_form["errors"]["reply"]
+    assert recorded(app) == [] and reply_rows(app) == 0
+    # Submitted again once the database is back: recorded, and sent once.
+    await plain.post(body, sign(body))
+    assert await handle_all(app.intake) == 1
+    assert reply_rows(app) == 1
