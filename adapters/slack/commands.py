@@ -239,7 +239,7 @@ def _steer(new: CampaignStatus, verb: str) -> Callable[[Call], Awaitable[None]]:
     return steer
 
 
-async def _durably(call: Call, payload: dict[str, Any]) -> None:
+async def _durably(call: Call, payload: dict[str, Any], ack: str | None = None) -> None:
     """The ack of a state-changing command: ONE insert, keyed by its trigger_id; the
     handler loop applies it and answers through response_url."""
     data = {**payload, "user": call.user, "response_url": call.body.get("response_url")}
@@ -247,7 +247,10 @@ async def _durably(call: Call, payload: dict[str, Any]) -> None:
     if not await durable.record(call.team, durable.COMMAND, key, call.user, data):
         await call.ack(durable.NOT_RECORDED)
         return
-    await call.ack()
+    if ack:
+        await call.ack(ack)
+    else:
+        await call.ack()
 
 
 async def _digest(call: Call) -> None:
@@ -275,7 +278,8 @@ async def _loop(call: Call) -> None:
     message = " ".join(rest).strip()
     if not message:
         raise UsageError("say what was done: `/postlive loop 7 we now show the colour in daylight`")
-    await _durably(call, {"op": "loop", "theme": theme_id, "message": message})
+    payload = {"op": "loop", "theme": theme_id, "message": message}
+    await _durably(call, payload, "📣 Telling the customers who said it…")
 
 
 async def _coupons(call: Call) -> None:
