@@ -246,7 +246,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Opções",
         "tokens": "Tokens de análise",
         "token_warning": (
-            "{share} do orçamento de análise usado: respostas novas podem ficar sem análise"
+            "{share} do orçamento de análise usado: respostas novas "
+            "podem ficar sem análise"
         ),
         "adopted": "Adotado ✓",
         "adopt": "Marcar como adotado",
@@ -417,7 +418,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Wybory",
         "tokens": "Tokeny analizy",
         "token_warning": (
-            "wykorzystano {share} budżetu analizy: nowe odpowiedzi mogą nie zostać przeanalizowane"
+            "wykorzystano {share} budżetu analizy: nowe odpowiedzi mogą "
+            "nie zostać przeanalizowane"
         ),
         "adopted": "Wdrożone ✓",
         "adopt": "Oznacz jako wdrożone",
@@ -459,7 +461,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Seçimler",
         "tokens": "Analiz token’ları",
         "token_warning": (
-            "analiz bütçesinin {share} kadarı kullanıldı: yeni yanıtlar analiz edilmeyebilir"
+            "analiz bütçesinin {share} kadarı kullanıldı: yeni yanıtlar "
+            "analiz edilmeyebilir"
         ),
         "adopted": "Uygulandı ✓",
         "adopt": "Uygulandı olarak işaretle",
@@ -501,7 +504,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Pilihan",
         "tokens": "Token analisis",
         "token_warning": (
-            "{share} anggaran analisis terpakai: jawaban baru mungkin tidak dianalisis"
+            "{share} anggaran analisis terpakai: jawaban baru mungkin "
+            "tidak dianalisis"
         ),
         "adopted": "Diterapkan ✓",
         "adopt": "Tandai diterapkan",
@@ -543,7 +547,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Pilihan",
         "tokens": "Token analisis",
         "token_warning": (
-            "{share} bajet analisis digunakan: jawapan baharu mungkin tidak dianalisis"
+            "{share} bajet analisis digunakan: jawapan baharu mungkin "
+            "tidak dianalisis"
         ),
         "adopted": "Diterima pakai ✓",
         "adopt": "Tandakan diterima pakai",
@@ -585,7 +590,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Mga pinili",
         "tokens": "Analysis token",
         "token_warning": (
-            "nagamit na ang {share} ng analysis budget: baka hindi ma-analyze ang mga bagong sagot"
+            "nagamit na ang {share} ng analysis budget: baka hindi "
+            "ma-analyze ang mga bagong sagot"
         ),
         "adopted": "Na-adopt ✓",
         "adopt": "Markahang na-adopt",
@@ -707,7 +713,8 @@ LABELS: dict[str, dict[str, str]] = {
         "choices": "Lựa chọn",
         "tokens": "Token phân tích",
         "token_warning": (
-            "đã dùng {share} ngân sách phân tích: câu trả lời mới có thể chưa được phân tích"
+            "đã dùng {share} ngân sách phân tích: câu trả lời mới có thể "
+            "chưa được phân tích"
         ),
         "adopted": "Đã áp dụng ✓",
         "adopt": "Đánh dấu đã áp dụng",
