@@ -93,10 +93,15 @@ def slack_team(app: App) -> SlackTeam | None:
     """The team's Slack for `app`, or None when SLACK_BOT_TOKEN is not set."""
     if app.settings.slack_bot_token is None:
         return None
+    from adapters.slack.durable import register_kinds
     from adapters.slack.team import SlackTeam
 
     # SLACK_CHANNEL_MPS paces posts to each channel (Slack allows about one a second).
-    return SlackTeam(app, min_interval=1.0 / max(app.settings.slack_channel_mps, 0.001))
+    team = SlackTeam(app, min_interval=1.0 / max(app.settings.slack_channel_mps, 0.001))
+    # State-changing clicks are recorded by their ack and applied by the inbound handler
+    # loop of whichever process (serve, worker) runs it.
+    register_kinds(team)
+    return team
 
 
 async def serve_with_polling(app: App, web: Any, host: str, port: int) -> None:

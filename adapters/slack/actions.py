@@ -1,7 +1,12 @@
 """Buttons and selects: plan Start/Cancel, alert handling, review decisions, adopt.
 
-Each listener acks at once; a refusal or an outcome comes back as an ephemeral line or
-as an update of the message the button sits on.
+Durable (adapters.slack.durable): Start, Acknowledge, Not a complaint, Confirm and
+Change category change state, so their ack is ONE insert of the click into
+inbound_event (replays recorded once) and the inbound handler loop applies it and
+answers in Slack; the role is checked at the ack (refused: nothing recorded) and again
+by the service in the handler. Not durable: Cancel changes nothing; "Reply to customer"
+and "Adopt" only open a modal, which needs the trigger_id within its 3 seconds (the
+modal's submission is the durable part); "Adopted ✓" only reads.
 """
 
 from __future__ import annotations
@@ -14,16 +19,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import alerts, plans, review, views
-from adapters.slack.blocks import escape, section
+from adapters.slack import alerts, durable, plans, review, views
+from adapters.slack.blocks import section
 from adapters.slack.digest_blocks import ADOPT, ADOPTED
 from adapters.slack.team import SlackTeam
 from bot.errors import PostliveError
-from bot.ratelimit import planning_rates
 from bot.services import alert_handling, theme_adoption
-from bot.services import review as reviewing
 from bot.services.actors import NotAllowed, Role, require
-from bot.services.campaign_control import AlreadyStarted
 
 log = logging.getLogger(__name__)
 Handler = Callable[[SlackTeam, dict[str, Any], AsyncRespond, AsyncWebClient], Awaitable[None]]
@@ -58,8 +60,6 @@ def register(team: SlackTeam, bolt: AsyncApp) -> None:
                     await handler(team, body, respond, client)
                 except NotAllowed as exc:
                     await _private(respond, team.refusal(exc))
-                except AlreadyStarted as exc:
-                    await _private(respond, str(exc))
                 except PostliveError as exc:
                     await _private(respond, f"⚠️ {exc}")
                 except Exception:  # noqa: BLE001 - the clicker gets a line, the log a trace
@@ -68,37 +68,87 @@ def register(team: SlackTeam, bolt: AsyncApp) -> None:
 
         bolt.action(action_id)(listener)
 
-    on(plans.START, _plan_start)
+    def durably(action_id: str, op: str, needed: Role, what: str, payload: Payload) -> None:
+        async def listener(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+            async with team.tracked():
+                user = _user(body)
+                try:
+                    # Refused at the ack: the clicker hears it at once, nothing is stored.
+                    require(team.actor(user), needed, what)
+                    data = {"op": op, "user": user, **payload(body)}
+                except NotAllowed as exc:
+                    await ack()
+                    await _private(respond, team.refusal(exc))
+                    return
+                except (ValueError, KeyError, TypeError):
+                    log.warning("slack action %s with an unreadable value", action_id)
+                    await ack()
+                    await _private(respond, "⚠️ That button's value cannot be read.")
+                    return
+                action = _action(body)
+                key = f"a:{user}:{action.get('action_ts', '')}:{action_id}"
+                if not await durable.record(team, durable.ACTION, key, user, data):
+                    await ack()
+                    await _private(respond, durable.NOT_RECORDED)
+                    return
+                await ack()
+
+        bolt.action(action_id)(listener)
+
+    durably(plans.START, "plan_start", Role.ADMIN, "start campaigns", _start_payload)
+    durably(alerts.ACK, "alert_ack", Role.AGENT, "acknowledge alerts", _alert_payload)
+    durably(
+        alerts.NOT_COMPLAINT,
+        "alert_not_complaint",
+        Role.AGENT,
+        "change review categories",
+        _alert_payload,
+    )
+    durably(review.CONFIRM, "review", Role.AGENT, "change review categories", _confirm_payload)
+    durably(review.CHANGE, "review", Role.AGENT, "change review categories", _change_payload)
     on(plans.CANCEL, _plan_cancel)
-    on(alerts.ACK, _alert_ack)
     on(alerts.REPLY, _alert_reply)
-    on(alerts.NOT_COMPLAINT, _alert_not_complaint)
-    on(review.CONFIRM, _review_confirm)
-    on(review.CHANGE, _review_change)
     on(ADOPT, _theme_adopt)
     on(ADOPTED, _theme_adopted)
 
 
-async def _plan_start(
-    team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
-) -> None:
-    user = _user(body)
-    spec = plans.PlanSpec.from_value(str(_action(body).get("value", "")))
-    campaign = await team.db(
-        plans.start,
-        team.app.engine,
-        team.app.flows,
-        spec,
-        team.app.clock.now(),
-        team.actor(user),
-        planning_rates(team.settings),
-    )
-    text = (
-        f"✅ <@{user}> started campaign *#{campaign.id}* ({escape(campaign.show)}): "
-        f"`{campaign.flow_id}` → audience `{campaign.audience_tag}`. Each market gets it at its "
-        f"local hour; `/postlive status {campaign.id}` shows progress."
-    )
-    await respond(text=text, blocks=[section(text)], replace_original=True)
+Payload = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _start_payload(body: dict[str, Any]) -> dict[str, Any]:
+    value = str(_action(body).get("value", ""))
+    plans.PlanSpec.from_value(value)  # unreadable: refused at the ack, not retried later
+    return {"spec": value, "response_url": body.get("response_url")}
+
+
+def _alert_payload(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "answer": _answer_id(body),
+        "ref": _ref(body),
+        "log": alerts.log_lines_of(body.get("message", {}).get("blocks", [])),
+        "response_url": body.get("response_url"),
+    }
+
+
+def _confirm_payload(body: dict[str, Any]) -> dict[str, Any]:
+    value = json.loads(str(_action(body).get("value", "{}")))
+    return {
+        "answer": int(value["a"]),
+        "category": None,
+        "scope": value.get("c"),
+        "response_url": body.get("response_url"),
+    }
+
+
+def _change_payload(body: dict[str, Any]) -> dict[str, Any]:
+    selected = (_action(body).get("selected_option") or {}).get("value", "")
+    answer_id, category, scope = review.parse_choice(str(selected))
+    return {
+        "answer": answer_id,
+        "category": category,
+        "scope": scope,
+        "response_url": body.get("response_url"),
+    }
 
 
 async def _plan_cancel(
@@ -112,19 +162,6 @@ def _answer_id(body: dict[str, Any]) -> int:
     return int(str(_action(body).get("value", "0")))
 
 
-async def _alert_ack(
-    team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
-) -> None:
-    answer_id = _answer_id(body)
-    changed = await team.db(
-        alert_handling.acknowledge, team.app.engine, answer_id, actor=team.actor(_user(body))
-    )
-    history = alerts.log_lines_of(body.get("message", {}).get("blocks", []))
-    if changed:
-        history.append(f"👀 acknowledged by <@{_user(body)}>")
-    await alerts.refresh(team, answer_id, _ref(body), history)
-
-
 async def _alert_reply(
     team: SlackTeam, body: dict[str, Any], _respond: AsyncRespond, client: AsyncWebClient
 ) -> None:
@@ -136,49 +173,6 @@ async def _alert_reply(
     await client.views_open(
         trigger_id=body["trigger_id"], view=views.reply_modal(view, _ref(body), history, team)
     )
-
-
-async def _alert_not_complaint(
-    team: SlackTeam, body: dict[str, Any], _respond: AsyncRespond, _client: AsyncWebClient
-) -> None:
-    answer_id = _answer_id(body)
-    user = _user(body)
-    category = await team.db(
-        alert_handling.not_a_complaint, team.app.engine, answer_id, actor=team.actor(user)
-    )
-    history = alerts.log_lines_of(body.get("message", {}).get("blocks", []))
-    history.append(f"🙅 <@{user}>: not a complaint (now {category})")
-    await alerts.refresh(team, answer_id, _ref(body), history)
-
-
-async def _review_confirm(
-    team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
-) -> None:
-    value = json.loads(str(_action(body).get("value", "{}")))
-    outcome = await _decide(team, int(value["a"]), None, _user(body))
-    await _requeue(team, respond, value.get("c"), outcome)
-
-
-async def _review_change(
-    team: SlackTeam, body: dict[str, Any], respond: AsyncRespond, _client: AsyncWebClient
-) -> None:
-    selected = (_action(body).get("selected_option") or {}).get("value", "")
-    answer_id, category, scope = review.parse_choice(str(selected))
-    outcome = await _decide(team, answer_id, category, _user(body))
-    await _requeue(team, respond, scope, outcome)
-
-
-async def _decide(team: SlackTeam, answer_id: int, category: str | None, user: str) -> str:
-    decision = await team.db(
-        reviewing.decide, team.app.engine, answer_id, category, actor=team.actor(user)
-    )
-    again = " (it had been reviewed already)" if decision.again else ""
-    return f"<@{user}> {decision.outcome}{again}"
-
-
-async def _requeue(team: SlackTeam, respond: AsyncRespond, scope: int | None, outcome: str) -> None:
-    blocks = await team.db(review.queue_blocks, team, scope, outcome)
-    await respond(text=outcome, blocks=blocks, replace_original=True)
 
 
 async def _theme_adopt(

@@ -1,8 +1,15 @@
 """`/postlive` in Slack: the CLI's words (start, status, pause, resume, stop, digest, loop,
-coupons, review, help). Every listener acks first, within Slack's 3 seconds, and does
-the slow work after, answering through the command's response_url. Only
-SLACK_ADMIN_USERS change campaigns (checked by the services, bot.services.actors);
-anyone else is refused and nothing happens.
+coupons, review, help). Only SLACK_ADMIN_USERS change campaigns (checked at the ack and
+again by the services, bot.services.actors); anyone else is refused and nothing happens.
+
+Durable (adapters.slack.durable): `pause`, `resume`, `stop` and `loop` change state, so
+their ack is ONE insert of the command into inbound_event (keyed by its trigger_id: a
+replay is recorded once); the inbound handler loop applies it and answers through the
+command's response_url. Not durable, and why: `start` without words opens a modal (the
+trigger_id expires in 3 s) and with words only shows a plan (its Start button is the
+durable part); `help`, `list`, `status`, `coupons`, `review` and `digest` only read
+(`digest` posts to Slack, nothing in the database); `test` sends to the operator's own
+phone at once and reports what the provider said, which the team waits for.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import adopt, digests, review, status, views
+from adapters.slack import digests, durable, review, status, views
 from adapters.slack.plans import PlanSpec, UsageError, make_plan, parse_time, plan_blocks
 from adapters.slack.poster import SlackError
 from adapters.slack.team import SlackTeam
@@ -227,20 +234,23 @@ async def _status(call: Call) -> None:
 def _steer(new: CampaignStatus, verb: str) -> Callable[[Call], Awaitable[None]]:
     async def steer(call: Call) -> None:
         campaign_id = _number(call.args, "the campaign id", f"{verb} 12")
-        await call.ack()
-        team = call.team
-        c = await team.db(
-            campaign_control.set_status,
-            team.app.engine,
-            campaign_id,
-            new,
-            actor=team.actor(call.user),
-            now=team.app.clock.now(),
-        )
-        text = f"campaign {c.id} ({c.show}) is now *{c.status}*"
-        await call.respond(text=f"<@{call.user}>: {text}", response_type="in_channel")
+        await _durably(call, {"op": "steer", "campaign": campaign_id, "status": str(new)})
 
     return steer
+
+
+async def _durably(call: Call, payload: dict[str, Any], ack: str | None = None) -> None:
+    """The ack of a state-changing command: ONE insert, keyed by its trigger_id; the
+    handler loop applies it and answers through response_url."""
+    data = {**payload, "user": call.user, "response_url": call.body.get("response_url")}
+    key = f"c:{call.body.get('trigger_id') or ''}"
+    if not await durable.record(call.team, durable.COMMAND, key, call.user, data):
+        await call.ack(durable.NOT_RECORDED)
+        return
+    if ack:
+        await call.ack(ack)
+    else:
+        await call.ack()
 
 
 async def _digest(call: Call) -> None:
@@ -268,9 +278,8 @@ async def _loop(call: Call) -> None:
     message = " ".join(rest).strip()
     if not message:
         raise UsageError("say what was done: `/postlive loop 7 we now show the colour in daylight`")
-    await call.ack("📣 Telling the customers who said it…")
-    result, notes = await adopt.adopt_theme(call.team, theme_id, message, call.user)
-    await call.respond(text=adopt.report(result, notes, call.user), response_type="in_channel")
+    payload = {"op": "loop", "theme": theme_id, "message": message}
+    await _durably(call, payload, "📣 Telling the customers who said it…")
 
 
 async def _coupons(call: Call) -> None:

@@ -38,7 +38,8 @@ class SlackEndpoint:
             client=team.client,
             signing_secret=secret.get_secret_value(),
             request_verification_enabled=True,
-            # Ack first, answer Slack within 3 s, then do the slow work in the listener.
+            # Ack first, answer Slack within 3 s. A state change is recorded before the
+            # ack and applied by the inbound handler loop (adapters.slack.durable).
             process_before_response=False,
             logger=logging.getLogger("adapters.slack.bolt"),
         )

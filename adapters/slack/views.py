@@ -1,7 +1,12 @@
 """Modals: start a campaign, reply to a customer, adopt a theme; and their submissions.
 
-A submission is checked before the ack (so a refusal or a bad field shows in the modal
-itself, and nothing happens), then the slow work runs after it.
+A submission is checked before the ack (the role, the fields: a refusal or a bad field
+shows in the modal itself, since `response_action="errors"` can only ride in the ack,
+and nothing is recorded). Durable (adapters.slack.durable): a valid reply or adoption
+is acknowledged by ONE insert of the submission into inbound_event (the view's id and
+hash: a replay is recorded once), applied by the inbound handler loop, and answered in
+Slack after its commit. Not durable: the start form's submission only shows a plan
+(read-only; the plan's Start button is the durable state change).
 """
 
 from __future__ import annotations
@@ -15,10 +20,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import adopt, alerts
-from adapters.slack.blocks import Block, clip, context, escape, mrkdwn, plain, quote, section
+from adapters.slack import durable
+from adapters.slack.blocks import Block, clip, context, escape, plain, quote, section
 from adapters.slack.plans import PlanSpec, UsageError, make_plan, plan_blocks
-from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
 from bot.services import alert_handling, campaign_control
 from bot.services.actors import NotAllowed, Role, require
@@ -208,33 +212,36 @@ async def _reply_submitted(
     if not text:
         await ack(response_action="errors", errors={"reply": "Write the reply first."})
         return
-    await ack()
     meta = json.loads(view.get("private_metadata") or "{}")
-    answer_id = int(meta["a"])
-    try:
-        outcome = await alert_handling.reply(
-            team.app.engine,
-            answer_id,
-            text,
-            actor=team.actor(user),
-            # The form's own key: a replayed or twice-delivered submission sends once.
-            nonce=str(meta.get("k") or ""),
-            translator=team.translator,
-            team_language=team.settings.team_language,
-            now=team.app.clock.now(),
-        )
-    except alert_handling.ReplyAlreadySent:
-        log.info("reply form for answer %s submitted again: not sent twice", answer_id)
+    payload = {
+        "op": "alert_reply",
+        "user": user,
+        "answer": int(meta["a"]),
+        "text": text,
+        # The form's own key: a replayed or twice-delivered submission sends once.
+        "nonce": str(meta.get("k") or ""),
+        "ref": meta.get("ref"),
+        "log": meta.get("log", []),
+    }
+    await _record(team, ack, body, view, payload, "reply")
+
+
+async def _record(
+    team: SlackTeam,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    payload: dict[str, Any],
+    block: str,
+) -> None:
+    """The ack of a valid submission: ONE insert, keyed by the view's id and hash (a
+    replay is recorded once); a database failure is shown in the form, not acked."""
+    user = body["user"]["id"]
+    key = f"v:{view.get('id', '')}:{view.get('hash', '')}"
+    if not await durable.record(team, durable.VIEW, key, user, payload):
+        await ack(response_action="errors", errors={block: durable.NOT_RECORDED})
         return
-    if outcome.queued:
-        line = f"↩️ <@{user}> replied: “{clip(escape(text), 300)}”"
-        if outcome.text != text:
-            line += f" — sent in {outcome.locale}: “{clip(escape(outcome.text), 300)}”"
-        if outcome.note:
-            line += f" ({outcome.note})"
-    else:
-        line = f"⛔ <@{user}>'s reply {outcome.note}"
-    await alerts.refresh(team, answer_id, meta.get("ref"), [*meta.get("log", []), line])
+    await ack()
 
 
 async def _adopt_submitted(
@@ -249,15 +256,7 @@ async def _adopt_submitted(
     if not message:
         await ack(response_action="errors", errors={"message": "Say what was done."})
         return
-    await ack()
     meta = json.loads(view.get("private_metadata") or "{}")
-    ref = meta.get("ref")
-    result, notes = await adopt.adopt_theme(team, int(meta["t"]), message, user)
-    if ref:
-        where = Posted.parse(ref)
-        await team.poster.post(
-            where.channel,
-            [{"type": "section", "text": mrkdwn(adopt.report(result, notes, user))}],
-            thread_ts=where.ts,
-        )
-        await adopt.mark_digest(team, ref, result.theme_id)
+    payload = {"op": "theme_adopt", "user": user, "theme": int(meta["t"]), "message": message}
+    payload["ref"] = meta.get("ref")
+    await _record(team, ack, body, view, payload, "message")

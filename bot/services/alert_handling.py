@@ -69,35 +69,49 @@ def _status_in(states: tuple[AlertStatus | None, ...]) -> ColumnElement[bool]:
 def acknowledge(engine: Engine, answer_id: int, *, actor: Actor) -> bool:
     """open -> acknowledged; False when it could not move there any more (a second
     click, or another agent replied first): acknowledging is a no-op, not an error."""
-    require(actor, Role.AGENT, "acknowledge alerts")
     with UnitOfWork(engine) as uow:
-        changed = affected(
-            uow.session.execute(
+        changed = acknowledge_in(uow.session, answer_id, actor=actor)
+        uow.commit()
+        return changed
+
+
+def acknowledge_in(session: Session, answer_id: int, *, actor: Actor) -> bool:
+    """`acknowledge` inside the caller's transaction (a Slack click's handler)."""
+    require(actor, Role.AGENT, "acknowledge alerts")
+    return bool(
+        affected(
+            session.execute(
                 update(Answer)
                 .where(col(Answer.id) == answer_id, _status_in(sources(AlertStatus.ACKNOWLEDGED)))
                 .values(alert_status=AlertStatus.ACKNOWLEDGED)
             )
         )
-        uow.commit()
-        return bool(changed)
+    )
 
 
 def not_a_complaint(engine: Engine, answer_id: int, *, actor: Actor) -> str:
     """Stored as a reviewer's correction; returns the category it now has."""
-    require(actor, Role.AGENT, "change review categories")
     with UnitOfWork(engine) as uow:
-        answer = uow.session.get(Answer, answer_id)
-        if answer is None:
-            raise NotFound("answer", answer_id)
-        category = "praise" if answer.sentiment_label == "positive" else "other"
-        answer.alert_status = move(answer.alert_status, AlertStatus.NOT_COMPLAINT)
-        answer.category = category
-        answer.urgency = "none"
-        answer.review_status = "corrected"
-        answer.review_reason = f"not a complaint ({actor.name})"[:200]
-        uow.session.add(answer)
+        category = not_a_complaint_in(uow.session, answer_id, actor=actor)
         uow.commit()
         return category
+
+
+def not_a_complaint_in(session: Session, answer_id: int, *, actor: Actor) -> str:
+    """`not_a_complaint` inside the caller's transaction (a Slack click's handler)."""
+    require(actor, Role.AGENT, "change review categories")
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound("answer", answer_id)
+    category = "praise" if answer.sentiment_label == "positive" else "other"
+    answer.alert_status = move(answer.alert_status, AlertStatus.NOT_COMPLAINT)
+    answer.category = category
+    answer.urgency = "none"
+    answer.review_status = "corrected"
+    answer.review_reason = f"not a complaint ({actor.name})"[:200]
+    session.add(answer)
+    session.flush()
+    return category
 
 
 class ReplyAlreadySent(PostliveError):
@@ -180,38 +194,89 @@ def _enqueue(
     engine: Engine, answer_id: int, text: str, key: str, actor: Actor, now: datetime
 ) -> None:
     with UnitOfWork(engine) as uow:
-        session = uow.session
-        if not claims.claim(session, key, "alert_reply", actor.name, now):
-            raise ReplyAlreadySent(key)
-        found = load(session, answer_id)
-        if found is None:
-            raise NotFound("answer", answer_id)
-        status = move(found.answer.alert_status, AlertStatus.REPLIED)
-        contact = found.contact
-        # enqueue counts with RETURNING: False means the key was taken, on both databases.
-        queued = outbox.enqueue(
-            session,
-            key,
-            Outbound(
-                channel=Channel(contact.channel),
-                address=contact.address,
-                text=text,
-                business_initiated=not _in_service_window(contact.last_inbound_at, now),
-                kind="alert_reply",
-            ),
-            kind="alert_reply",
-            now=now,
-            contact_id=contact.id,
-            conversation_id=found.conversation.id,
-        )
-        if not queued:
-            # The claim is new, so the outbox row cannot be ours: say so, change nothing.
-            raise PostliveError(f"the reply was not queued: outbox key {key} is taken")
-        claims.record(session, key, key)
-        session.execute(
-            update(Answer).where(col(Answer.id) == answer_id).values(alert_status=status)
-        )
+        enqueue_in(uow.session, answer_id, text, key, actor, now)
         uow.commit()
+
+
+def reply_in(
+    session: Session,
+    answer_id: int,
+    text: str,
+    *,
+    actor: Actor,
+    nonce: str,
+    team_language: str,
+    now: datetime,
+    can_translate: bool,
+) -> ReplyOutcome | None:
+    """`reply` inside the caller's transaction, for a reply that needs no translation
+    call (the customer reads the team's language, or no translator is set: sent as
+    written, with the note). None when it needs one: call `reply`, which translates
+    first (an HTTP call never runs inside a transaction). Raises ReplyAlreadySent."""
+    require(actor, Role.AGENT, "reply to customers")
+    if not nonce:
+        raise PostliveError("a reply needs the key of the form it was written in")
+    text = text.strip()[:MAX_REPLY]
+    key = reply_key(answer_id, nonce)
+    found = load(session, answer_id)
+    if found is None:
+        raise NotFound("answer", answer_id)
+    move(found.answer.alert_status, AlertStatus.REPLIED)
+    if claims.outcome_of(session, key) is not None:
+        raise ReplyAlreadySent(key)
+    locale = found.conversation.locale
+    contact = found.contact
+    if contact.forgotten_at or contact.opted_out_at or contact.unreachable_reason:
+        why = (
+            "asked to be forgotten"
+            if contact.forgotten_at
+            else "opted out"
+            if contact.opted_out_at
+            else f"unreachable: {contact.unreachable_reason}"
+        )
+        return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
+    note = None
+    if not same_language(locale, team_language):
+        if can_translate:
+            return None
+        note = UNTRANSLATED_NOTE
+    enqueue_in(session, answer_id, text, key, actor, now)
+    return ReplyOutcome(True, text, locale, note, key)
+
+
+def enqueue_in(
+    session: Session, answer_id: int, text: str, key: str, actor: Actor, now: datetime
+) -> None:
+    """Claim the reply's key, queue the reply and mark the alert replied, in the caller's
+    transaction (all or nothing)."""
+    if not claims.claim(session, key, "alert_reply", actor.name, now):
+        raise ReplyAlreadySent(key)
+    found = load(session, answer_id)
+    if found is None:
+        raise NotFound("answer", answer_id)
+    status = move(found.answer.alert_status, AlertStatus.REPLIED)
+    contact = found.contact
+    # enqueue counts with RETURNING: False means the key was taken, on both databases.
+    queued = outbox.enqueue(
+        session,
+        key,
+        Outbound(
+            channel=Channel(contact.channel),
+            address=contact.address,
+            text=text,
+            business_initiated=not _in_service_window(contact.last_inbound_at, now),
+            kind="alert_reply",
+        ),
+        kind="alert_reply",
+        now=now,
+        contact_id=contact.id,
+        conversation_id=found.conversation.id,
+    )
+    if not queued:
+        # The claim is new, so the outbox row cannot be ours: say so, change nothing.
+        raise PostliveError(f"the reply was not queued: outbox key {key} is taken")
+    claims.record(session, key, key)
+    session.execute(update(Answer).where(col(Answer.id) == answer_id).values(alert_status=status))
 
 
 def _in_service_window(last_inbound: datetime | None, now: datetime) -> bool:

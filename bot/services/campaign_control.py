@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot import campaigns
 from bot.errors import NotFound, PostliveError
@@ -105,45 +105,87 @@ def start(
     """Create the campaign as planned. With a `nonce` (a plan shown to the team), the
     plan starts at most once: a second start raises AlreadyStarted. `flow_id` may be a
     flow already loaded (from a path); `ignore_windows` sends at once to every market."""
+    with UnitOfWork(engine) as uow:
+        campaign = start_in(
+            uow.session,
+            flows,
+            flow_id,
+            audience_tag,
+            pool=pool,
+            at=at,
+            now=now,
+            actor=actor,
+            nonce=nonce,
+            show=show,
+            rates=rates,
+            ignore_windows=ignore_windows,
+            flow_path=flow_path,
+        )
+        uow.commit()
+        return campaign
+
+
+def start_in(
+    session: Session,
+    flows: Mapping[str, Flow],
+    flow_id: str | Flow,
+    audience_tag: str,
+    *,
+    pool: str | None,
+    at: datetime,
+    now: datetime,
+    actor: Actor,
+    nonce: str | None = None,
+    show: str = "",
+    rates: Mapping[str, float] | None = None,
+    ignore_windows: bool = False,
+    flow_path: str | None = None,
+) -> Campaign:
+    """`start` inside the caller's transaction (a Slack click's handler)."""
     require(actor, Role.ADMIN, "start campaigns")
     flow = flow_id if isinstance(flow_id, Flow) else flow_named(flows, flow_id)
     key = f"plan:{nonce}" if nonce else None
-    with UnitOfWork(engine) as uow:
-        if key is not None and not claims.claim(uow.session, key, "plan_start", actor.name, now):
-            earlier = claims.outcome_of(uow.session, key)
-            started = earlier.outcome if earlier is not None else None
-            raise AlreadyStarted(nonce or "", int(started) if started else None)
-        try:
-            campaign = campaigns.start(
-                uow.session,
-                flow,
-                audience_tag,
-                at,
-                now,
-                coupon_pool=pool,
-                show=show,
-                created_by=actor.name[:64],
-                rates=rates,
-                ignore_windows=ignore_windows,
-                flow_path=flow_path,
-            )
-        except NotFound as exc:
-            raise UsageError(str(exc)) from exc
-        if key is not None:
-            claims.record(uow.session, key, str(campaign.id))
-        uow.commit()
-        return campaign
+    if key is not None and not claims.claim(session, key, "plan_start", actor.name, now):
+        earlier = claims.outcome_of(session, key)
+        started = earlier.outcome if earlier is not None else None
+        raise AlreadyStarted(nonce or "", int(started) if started else None)
+    try:
+        campaign = campaigns.start(
+            session,
+            flow,
+            audience_tag,
+            at,
+            now,
+            coupon_pool=pool,
+            show=show,
+            created_by=actor.name[:64],
+            rates=rates,
+            ignore_windows=ignore_windows,
+            flow_path=flow_path,
+        )
+    except NotFound as exc:
+        raise UsageError(str(exc)) from exc
+    if key is not None:
+        claims.record(session, key, str(campaign.id))
+    return campaign
 
 
 def set_status(
     engine: Engine, campaign_id: int, status: CampaignStatus, *, actor: Actor, now: datetime
 ) -> Campaign:
     """pause (PAUSED), resume (RUNNING) or stop (STOPPED) a campaign."""
-    require(actor, Role.ADMIN, VERBS.get(status, "steer campaigns"))
     with UnitOfWork(engine) as uow:
-        campaign = campaigns.set_status(uow.session, campaign_id, status, now)
+        campaign = set_status_in(uow.session, campaign_id, status, actor=actor, now=now)
         uow.commit()
         return campaign
+
+
+def set_status_in(
+    session: Session, campaign_id: int, status: CampaignStatus, *, actor: Actor, now: datetime
+) -> Campaign:
+    """`set_status` inside the caller's transaction (a Slack command's handler)."""
+    require(actor, Role.ADMIN, VERBS.get(status, "steer campaigns"))
+    return campaigns.set_status(session, campaign_id, status, now)
 
 
 def pause(engine: Engine, campaign_id: int, *, actor: Actor, now: datetime) -> Campaign:

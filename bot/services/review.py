@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.digest import CATEGORIES, PENDING
 from bot.errors import NotFound
@@ -54,23 +54,30 @@ class Decision:
 
 def decide(engine: Engine, answer_id: int, category: str | None, *, actor: Actor) -> Decision:
     """Store a reviewer's decision: confirmed as is, or corrected to `category`."""
+    with UnitOfWork(engine) as uow:
+        decision = decide_in(uow.session, answer_id, category, actor=actor)
+        uow.commit()
+    return decision
+
+
+def decide_in(session: Session, answer_id: int, category: str | None, *, actor: Actor) -> Decision:
+    """`decide` inside the caller's transaction (a Slack click's handler)."""
     require(actor, Role.AGENT, "change review categories")
     if category is not None and category not in CATEGORIES:
         raise NotFound("category", category)
-    with UnitOfWork(engine) as uow:
-        answer = uow.session.get(Answer, answer_id)
-        if answer is None:
-            raise NotFound("answer", answer_id)
-        before = answer.review_status
-        if category is None or category == answer.category:
-            answer.review_status = "confirmed"
-            outcome = f"confirmed answer {answer_id} as {answer.category or 'uncategorized'}"
-        else:
-            outcome = f"changed answer {answer_id}: {answer.category or '?'} → {category}"
-            answer.category = category
-            answer.review_status = "corrected"
-        by = actor.name.removeprefix("slack:")
-        answer.review_reason = f"{answer.review_reason or ''} · reviewed by {by}".strip(" ·")[:200]
-        uow.session.add(answer)
-        uow.commit()
+    answer = session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound("answer", answer_id)
+    before = answer.review_status
+    if category is None or category == answer.category:
+        answer.review_status = "confirmed"
+        outcome = f"confirmed answer {answer_id} as {answer.category or 'uncategorized'}"
+    else:
+        outcome = f"changed answer {answer_id}: {answer.category or '?'} → {category}"
+        answer.category = category
+        answer.review_status = "corrected"
+    by = actor.name.removeprefix("slack:")
+    answer.review_reason = f"{answer.review_reason or ''} · reviewed by {by}".strip(" ·")[:200]
+    session.add(answer)
+    session.flush()
     return Decision(answer_id, outcome, before not in (PENDING, None))

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot import loop
 from bot.flows import Flow
 from bot.models import Theme
 from bot.services.actors import Actor, Role, require
 from bot.services.unit_of_work import UnitOfWork
-from bot.translation import Translator, localize
+from bot.translation import UNTRANSLATED_NOTE, Translator, localize, same_language
 
 
 def theme(engine: Engine, theme_id: int) -> Theme:
@@ -70,4 +71,30 @@ async def adopt(
     result = await asyncio.to_thread(
         _adopt, engine, flows, theme_id, message, actor, now, localized
     )
+    return result, notes
+
+
+def adopt_in(
+    session: Session,
+    flows: Mapping[str, Flow],
+    theme_id: int,
+    message: str,
+    *,
+    actor: Actor,
+    team_language: str,
+    now: datetime,
+    can_translate: bool,
+) -> tuple[loop.LoopResult, list[str]] | None:
+    """`adopt` inside the caller's transaction (a Slack submission's handler), when no
+    translation call is needed: no translator (the team's words go out, and the notes
+    say so) or every contributor reads the team's language. None when one is needed:
+    call `adopt`, which translates first (never an HTTP call inside a transaction)."""
+    require(actor, Role.ADMIN, "close the loop with customers")
+    loop.theme(session, theme_id)  # NotFound before anything else
+    locales = {c.locale for c in loop.contributors(session, theme_id)}
+    foreign = sorted(loc for loc in locales if not same_language(loc, team_language))
+    if foreign and can_translate:
+        return None
+    notes = [f"{UNTRANSLATED_NOTE} ({', '.join(foreign)})"] if foreign else []
+    result = loop.adopt(session, flows, theme_id, message, by=actor.name, now=now, localized={})
     return result, notes

@@ -14,6 +14,7 @@ from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.settings import Settings
 from bot.web import create_app
+from tests.handling import HandlingTransport
 from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.fake_slack import ALERTS, DIGESTS, SIGNING_SECRET, FakeSlack
 from tests.integration.slack.support import ADMIN, AGENT, SlackClient
@@ -61,7 +62,10 @@ def team(app: App) -> SlackTeam:
 @pytest.fixture
 async def slack(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterator[SlackClient]:
     web = create_app(app)
+    # Each request is followed by the inbound handler, as the handler loop of a serving
+    # process would apply a recorded click shortly after its ack (tests about the ack
+    # alone build a plain client: test_slack_durable).
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=web), base_url="https://postlive.test"
+        transport=HandlingTransport(app=web, intake=app.intake), base_url="https://postlive.test"
     ) as client:
         yield SlackClient(client, team, fake_slack)

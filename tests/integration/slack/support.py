@@ -28,6 +28,8 @@ ADMIN = "U0ADMIN"
 AGENT = "U0AGENT"
 STRANGER = "U0GUEST"
 _triggers = itertools.count(1)
+#: Slack stamps each click (action_ts) and each opened view (id) anew.
+_stamps = itertools.count(1)
 
 
 def with_openai(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
@@ -95,30 +97,17 @@ class SlackClient:
         selected: str | None = None,
         response: str = "click",
     ) -> httpx.Response:
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": "1.2"}
-        if selected is not None:
-            action.update(type="static_select", selected_option={"value": selected})
-        else:
-            action.update(type="button", value=value or "")
-        message = message or {"ts": "1795000000.000001", "blocks": []}
         return await self.interact(
-            {
-                "type": "block_actions",
-                "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
-                "team": {"id": "T0TEAM", "domain": "luna"},
-                "api_app_id": "A0POSTLIVE",
-                "trigger_id": f"{next(_triggers)}.2.def",
-                "container": {
-                    "type": "message",
-                    "message_ts": message["ts"],
-                    "channel_id": channel,
-                    "is_ephemeral": False,
-                },
-                "channel": {"id": channel, "name": "ops"},
-                "message": message,
-                "response_url": self.fake.response_url(response),
-                "actions": [action],
-            }
+            click_payload(
+                self.fake,
+                action_id,
+                value,
+                user=user,
+                message=message,
+                channel=channel,
+                selected=selected,
+                response=response,
+            )
         )
 
     async def submit(
@@ -127,6 +116,48 @@ class SlackClient:
         """Submit a modal the app opened, with `values` as block_id -> element state."""
         body = submission(view, values, user)
         return await self.post(body, sign(body))
+
+
+def click_payload(
+    fake: FakeSlack,
+    action_id: str,
+    value: str | None = None,
+    *,
+    user: str = ADMIN,
+    message: dict[str, Any] | None = None,
+    channel: str = OPS,
+    selected: str | None = None,
+    response: str = "click",
+) -> dict[str, Any]:
+    """The block_actions payload Slack sends for one click (each click stamped anew:
+    sending the same payload again is a replay)."""
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": "b",
+        "action_ts": f"1795000000.{next(_stamps):06d}",
+    }
+    if selected is not None:
+        action.update(type="static_select", selected_option={"value": selected})
+    else:
+        action.update(type="button", value=value or "")
+    message = message or {"ts": "1795000000.000001", "blocks": []}
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T0TEAM"},
+        "team": {"id": "T0TEAM", "domain": "luna"},
+        "api_app_id": "A0POSTLIVE",
+        "trigger_id": f"{next(_triggers)}.2.def",
+        "container": {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel, "name": "ops"},
+        "message": message,
+        "response_url": fake.response_url(response),
+        "actions": [action],
+    }
 
 
 def submission(view: dict[str, Any], values: dict[str, dict[str, Any]], user: str = ADMIN) -> bytes:
@@ -140,7 +171,8 @@ def submission(view: dict[str, Any], values: dict[str, dict[str, Any]], user: st
         "api_app_id": "A0POSTLIVE",
         "trigger_id": f"{next(_triggers)}.3.ghi",
         "view": {
-            "id": "V0000001",
+            "id": f"V{next(_stamps):07d}",
+            "hash": "1795000000.abc",
             "type": "modal",
             "callback_id": view["callback_id"],
             "private_metadata": view.get("private_metadata", ""),
