@@ -2,7 +2,10 @@
 
 Recording is the webhook's whole acknowledgement: one INSERT ... ON CONFLICT DO NOTHING
 (the platform's own id is the dedup key), so a burst of answers is acknowledged at the
-speed of that insert, whatever handling costs. Handling (`handle_batch`) runs in the
+speed of that insert, whatever handling costs. Webhooks waiting at the same moment share
+that insert's transaction (`acknowledge`, bot.group_commit); on SQLite, acknowledgements
+and handling batches take turns at the one writer lock, acknowledgements first
+(bot.write_turns). Handling (`handle_batch`) runs in the
 handler loop of every `serve` and `worker` process (bot.handling): it claims the oldest
 claimable events (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so processes share the load;
 SQLite has one writer), handles them in one transaction with a savepoint each, and marks
