@@ -87,6 +87,9 @@ ERASURES: Table = ErasureRequest.__table__  # type: ignore[attr-defined]
 #: Kinds the engine handles; "status" is a delivery receipt (bot.receipts).
 MESSAGE_KINDS = ("message", "callback_query")
 STATUS_KIND = "status"
+#: A status we keep no receipt of ("queued") that still proves the provider has the
+#: message the outbox row `key` was sent as (bot.receipts.claim_orphan).
+PROVIDER_ID_KIND = "provider_id"
 #: A batch ends after its budget of CPU, or this many times the budget of wall time.
 WALL_FACTOR = 2.5
 #: A failing event is tried this many times (with backoff), then given up as "failed".
@@ -243,6 +246,17 @@ class Intake:
     ) -> bool:
         """`record_receipt` for a webhook, in the group commit."""
         return await self.acks.submit(self._receipt_values(receipt, extra))
+
+    async def acknowledge_provider_id(
+        self, channel: str, key: str, provider_id: str, status: str
+    ) -> bool:
+        """A status callback that makes no receipt but names the outbox row it was sent
+        for: recorded once per message and status, the row claimed by the handler."""
+        payload = {"channel": channel, "key": key, "provider_id": provider_id}
+        external_id = f"{provider_id}:{status.strip().lower()}"[:128]
+        return await self.acks.submit(
+            self._values(channel, external_id, None, PROVIDER_ID_KIND, payload)
+        )
 
     def record_many(self, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
         """Store events in one transaction (one executemany of the acknowledgement's
@@ -468,6 +482,11 @@ class Intake:
                 if attempts < len(UNKNOWN_RECEIPT_RETRY):
                     return None
                 log.info("status %s for unknown message %s", receipt.status, receipt.provider_id)
+            return True
+        if kind == PROVIDER_ID_KIND:
+            receipts.claim_orphan_in(
+                session, payload["channel"], payload["key"], payload["provider_id"]
+            )
             return True
         if kind not in MESSAGE_KINDS:
             handler = self.kinds.get(kind)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -40,7 +39,6 @@ from twilio.request_validator import (
 from adapters.whatsapp.media import MediaFetcher
 from adapters.whatsapp.payloads import BadPayload, inbound_message, read_form, status_receipt
 from adapters.whatsapp.sender import STATUS_PATH
-from bot import receipts
 from bot.messages import Channel, Inbound
 
 if TYPE_CHECKING:
@@ -145,22 +143,16 @@ class WhatsAppWebhooks:
         except BadPayload as exc:
             return PlainTextResponse(exc.reason, status_code=400)
         key = request.query_params.get("outbox")
-        if receipt is None and key and (sid := form.get("MessageSid") or form.get("SmsSid")):
-            # Any status (even "queued") proves Twilio has the message: a row whose worker
-            # died before recording it takes its sid, and is never resent. A status that
-            # makes a receipt carries the key to the inbound handler instead (bot.intake),
-            # so the acknowledgement stays one insert.
-            try:
-                await run_in_threadpool(
-                    receipts.claim_orphan, self.app.engine, Channel.WHATSAPP, key, sid
-                )
-            except SQLAlchemyError:
-                log.exception("could not apply WhatsApp status")
-                return PlainTextResponse("database unavailable", status_code=503)
-        if receipt is None:
-            return twiml()
+        sid = form.get("MessageSid") or form.get("SmsSid")
         try:
-            await self.app.intake.acknowledge_receipt(receipt, dict(request.query_params))
+            if receipt is not None:
+                await self.app.intake.acknowledge_receipt(receipt, dict(request.query_params))
+            elif key and sid:
+                # Any status (even "queued") proves Twilio has the message: a row whose
+                # worker died before recording it takes its sid (in the handler, like a
+                # receipt, so the acknowledgement stays one insert) and is never resent.
+                status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+                await self.app.intake.acknowledge_provider_id(Channel.WHATSAPP, key, sid, status)
         except SQLAlchemyError:
             log.exception("could not record WhatsApp status")
             return PlainTextResponse("database unavailable", status_code=503)

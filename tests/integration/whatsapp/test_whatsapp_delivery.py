@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.bootstrap import App
 from bot.db import session_scope
-from bot.models import Contact, Conversation, ConversationState, Outbox, OutboxStatus
+from bot.models import (
+    Contact,
+    Conversation,
+    ConversationState,
+    InboundEvent,
+    Outbox,
+    OutboxStatus,
+)
 from bot.status import campaign_report
 from tests.conftest import add_contact
 from tests.integration.whatsapp.fake_twilio import FakeTwilio
@@ -134,6 +142,29 @@ async def test_statuses_only_move_forward(
     # A message the customer has read did not fail, whatever arrives late.
     await twilio.report(web, intro.sid, "failed", 30008)
     assert outbox_rows(app, ALICE)[0].status == OutboxStatus.READ
+
+
+async def test_a_status_without_a_receipt_gives_an_orphan_row_its_sid_through_the_handler(
+    app: App, web: httpx.AsyncClient, twilio: FakeTwilio
+) -> None:
+    add_contact(app, ALICE)
+    await start_campaign(app)
+    [intro] = twilio.sent_to(ALICE)
+    # The worker died between Twilio's acceptance and its own commit: the row is still
+    # `sending`, without the MessageSid.
+    with session_scope(app.engine) as session:
+        session.execute(update(Outbox).values(status=OutboxStatus.SENDING, provider_id=None))
+    response = await twilio.report(web, intro.sid, "queued")  # no receipt is kept of it
+    assert response.status_code == 200
+    with session_scope(app.engine) as session:
+        recorded = session.exec(
+            select(InboundEvent.kind, InboundEvent.status).where(
+                InboundEvent.external_id == f"{intro.sid}:queued"
+            )
+        ).all()
+    assert recorded == [("provider_id", "handled")]  # one insert at the ack, then handled
+    [row] = outbox_rows(app, ALICE)
+    assert (row.status, row.provider_id) == (OutboxStatus.SENDING, intro.sid)
 
 
 async def test_a_forged_status_changes_nothing(
