@@ -161,14 +161,8 @@ async def reply(
         raise ReplyAlreadySent(key)
     locale = found.conversation.locale
     contact = found.contact
-    if contact.forgotten_at or contact.opted_out_at or contact.unreachable_reason:
-        why = (
-            "asked to be forgotten"
-            if contact.forgotten_at
-            else "opted out"
-            if contact.opted_out_at
-            else f"unreachable: {contact.unreachable_reason}"
-        )
+    why = _unreachable(contact)
+    if why is not None:
         return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
     note = None
     out = text
@@ -183,6 +177,17 @@ async def reply(
                 return ReplyOutcome(False, text, locale, f"not sent: {exc}")
     await asyncio.to_thread(_enqueue, engine, answer_id, out, key, actor, now)
     return ReplyOutcome(True, out, locale, note, key)
+
+
+def _unreachable(contact: Contact) -> str | None:
+    """Why a reply cannot reach this customer, or None when it can."""
+    if contact.forgotten_at:
+        return "asked to be forgotten"
+    if contact.opted_out_at:
+        return "opted out"
+    if contact.unreachable_reason:
+        return f"unreachable: {contact.unreachable_reason}"
+    return None
 
 
 def _claimed(engine: Engine, key: str) -> bool:
@@ -226,14 +231,8 @@ def reply_in(
         raise ReplyAlreadySent(key)
     locale = found.conversation.locale
     contact = found.contact
-    if contact.forgotten_at or contact.opted_out_at or contact.unreachable_reason:
-        why = (
-            "asked to be forgotten"
-            if contact.forgotten_at
-            else "opted out"
-            if contact.opted_out_at
-            else f"unreachable: {contact.unreachable_reason}"
-        )
+    why = _unreachable(contact)
+    if why is not None:
         return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
     note = None
     if not same_language(locale, team_language):
