@@ -34,8 +34,8 @@ class InboundHandler:
         self.intake = intake
         self.poll = poll
         #: Woken by a new event after an idle spell, wait this long for others to join
-        #: it: at 200 answers/s a batch then holds about ten, not one. A batch's fixed
-        #: cost (claim, reads, commit) shared by one event made it cost 1.5x more each.
+        #: it: at 200 answers/s a batch can then hold about ten, not one, and share its
+        #: fixed cost (claim, reads, commit) among them.
         self.linger = linger
         self.follow_up_limit = follow_up_limit
         #: Events waiting and the age of the oldest, as of the last look (seconds).
