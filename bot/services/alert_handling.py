@@ -150,20 +150,15 @@ async def reply(
     """Translate the team's reply into the customer's language and queue it once per
     `nonce` (the form it was written in); a second delivery raises ReplyAlreadySent.
     Database work runs off the event loop."""
-    require(actor, Role.AGENT, "reply to customers")
-    if not nonce:
-        raise PostliveError("a reply needs the key of the form it was written in")
-    text = text.strip()[:MAX_REPLY]
-    key = reply_key(answer_id, nonce)
+    text, key = _checked_reply(actor, answer_id, nonce, text)
     found = await asyncio.to_thread(view, engine, answer_id)
     move(found.answer.alert_status, AlertStatus.REPLIED)  # refused before translating
     if await asyncio.to_thread(_claimed, engine, key):
         raise ReplyAlreadySent(key)
     locale = found.conversation.locale
-    contact = found.contact
-    why = _unreachable(contact)
-    if why is not None:
-        return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
+    unreachable = _unreachable(found, text)
+    if unreachable is not None:
+        return unreachable
     note = None
     out = text
     if not same_language(locale, team_language):
@@ -179,15 +174,27 @@ async def reply(
     return ReplyOutcome(True, out, locale, note, key)
 
 
-def _unreachable(contact: Contact) -> str | None:
-    """Why a reply cannot reach this customer, or None when it can."""
+def _checked_reply(actor: Actor, answer_id: int, nonce: str, text: str) -> tuple[str, str]:
+    """What every reply passes before anything is read: the role and the form's key.
+    Returns the text as it will be sent and the reply's claim key."""
+    require(actor, Role.AGENT, "reply to customers")
+    if not nonce:
+        raise PostliveError("a reply needs the key of the form it was written in")
+    return text.strip()[:MAX_REPLY], reply_key(answer_id, nonce)
+
+
+def _unreachable(found: AlertView, text: str) -> ReplyOutcome | None:
+    """The outcome of a reply this customer cannot receive, or None when they can."""
+    contact = found.contact
     if contact.forgotten_at:
-        return "asked to be forgotten"
-    if contact.opted_out_at:
-        return "opted out"
-    if contact.unreachable_reason:
-        return f"unreachable: {contact.unreachable_reason}"
-    return None
+        why = "asked to be forgotten"
+    elif contact.opted_out_at:
+        why = "opted out"
+    elif contact.unreachable_reason:
+        why = f"unreachable: {contact.unreachable_reason}"
+    else:
+        return None
+    return ReplyOutcome(False, text, found.conversation.locale, f"not sent: the customer {why}")
 
 
 def _claimed(engine: Engine, key: str) -> bool:
@@ -218,11 +225,7 @@ def reply_in(
     call (the customer reads the team's language, or no translator is set: sent as
     written, with the note). None when it needs one: call `reply`, which translates
     first (an HTTP call never runs inside a transaction). Raises ReplyAlreadySent."""
-    require(actor, Role.AGENT, "reply to customers")
-    if not nonce:
-        raise PostliveError("a reply needs the key of the form it was written in")
-    text = text.strip()[:MAX_REPLY]
-    key = reply_key(answer_id, nonce)
+    text, key = _checked_reply(actor, answer_id, nonce, text)
     found = load(session, answer_id)
     if found is None:
         raise NotFound("answer", answer_id)
@@ -230,10 +233,9 @@ def reply_in(
     if claims.outcome_of(session, key) is not None:
         raise ReplyAlreadySent(key)
     locale = found.conversation.locale
-    contact = found.contact
-    why = _unreachable(contact)
-    if why is not None:
-        return ReplyOutcome(False, text, locale, f"not sent: the customer {why}")
+    unreachable = _unreachable(found, text)
+    if unreachable is not None:
+        return unreachable
     note = None
     if not same_language(locale, team_language):
         if can_translate:
