@@ -210,10 +210,7 @@ class Intake:
 
     def record_receipt(self, receipt: receipts.Receipt, extra: Mapping[str, str]) -> int | None:
         """Store a delivery status callback once (per message id and status)."""
-        values = self._receipt_values(receipt, extra)
-        return self.record_event(
-            values["channel"], values["external_id"], None, STATUS_KIND, values["payload"]
-        )
+        return self._store(self._receipt_values(receipt, extra))
 
     def record_event(
         self,
@@ -224,7 +221,9 @@ class Intake:
         payload: dict[str, Any],
     ) -> int | None:
         """The acknowledgement's one statement: INSERT ... ON CONFLICT DO NOTHING."""
-        values = self._values(channel, external_id, address, kind, payload)
+        return self._store(self._values(channel, external_id, address, kind, payload))
+
+    def _store(self, values: Mapping[str, Any]) -> int | None:
         with self._ack_turn(), self.engine.begin() as conn:
             event_id = conn.execute(self._record, values).scalar()
         if event_id is not None:
