@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bot import campaigns, coupons  # noqa: E402
 from bot.bootstrap import build  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
-from bot.db import make_engine, session_scope  # noqa: E402
+from bot.db import make_engine, reading, session_scope  # noqa: E402
 from bot.models import (  # noqa: E402
     Answer,
     AudienceMember,
@@ -338,7 +338,7 @@ def minimal_server(database_url: str, workdir: Path, processes: int = 1) -> Serv
 def handled_count(database_url: str) -> int:
     engine = make_engine(database_url)
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             return conn.execute(
                 select(func.count())
                 .select_from(InboundEvent)
@@ -358,7 +358,8 @@ class LagSampler:
         self.samples: list[float] = []
 
     def sample(self) -> tuple[int, float]:
-        with self.engine.connect() as conn:
+        # Reading only: on SQLite the observer must not take the write lock it observes.
+        with reading(self.engine) as conn:
             waiting, oldest = conn.execute(
                 select(func.count(), func.min(InboundEvent.received_at)).where(
                     col(InboundEvent.status) == "received"

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import Table, bindparam, case, func, or_, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from bot.clock import utc
@@ -36,10 +38,16 @@ class ShopState(StrEnum):
     MISSING = "missing"  # we created it, a check no longer finds it
 
 
-_not_yet_in_shop = case(
-    (col(Coupon.shop_state).in_((ShopState.PENDING, ShopState.FAILED, ShopState.MISSING)), 1),
-    else_=0,
-)
+def _not_in_shop(shop_state: Any) -> Any:
+    """1 for a code still on its way to the shop, else 0: ordered by, a code the shop
+    already has goes first."""
+    return case(
+        (shop_state.in_((ShopState.PENDING, ShopState.FAILED, ShopState.MISSING)), 1), else_=0
+    )
+
+
+#: The coupon table, for the Core statements of `assign_offered`.
+COUPONS = cast(Table, Coupon.__table__)  # type: ignore[attr-defined]
 
 
 class PoolError(PostliveError):
@@ -130,26 +138,12 @@ def assign_offered(
     the thank-you need not look the pool up again. Two statements for a new code: one
     reads the held coupon and the pool, one takes a free code (UPDATE ... RETURNING); a
     third only when none was free."""
-    # Two completions of one conversation must not both find "no coupon yet" and each
-    # take one (PostgreSQL would then refuse the second with a unique violation): lock
-    # the conversation first. A no-op when the caller already holds it (the engine path);
-    # SQLite serializes writers anyway. The same statement reads the coupon it may
-    # already hold and the pool's offer.
-    postgres = session.get_bind().dialect.name == "postgresql"
-    query = (
-        select(Conversation.id, Coupon, CouponPool)
-        .select_from(Conversation)
-        .outerjoin(Coupon, col(Coupon.conversation_id) == col(Conversation.id))
-        .outerjoin(CouponPool, col(CouponPool.name) == pool)
-        .where(col(Conversation.id) == conversation_id)
-    )
-    if postgres:
-        query = query.with_for_update(of=Conversation)
-    row = session.execute(query).first()
+    statements = _assign_statements(session.get_bind().dialect.name)
+    row = session.execute(statements.held, {"conv": conversation_id, "pool_name": pool}).first()
     if row is not None:
         held, pool_row = row[1], row[2]
     else:  # no such conversation: the unique constraint still guards it
-        held = session.exec(select(Coupon).where(Coupon.conversation_id == conversation_id)).first()
+        held = session.execute(statements.mine, {"conv": conversation_id}).scalars().first()
         pool_row = session.get(CouponPool, pool)
     offer = (
         (offer_of(pool_row), utc(pool_row.expires_at) if pool_row.expires_at else None)
@@ -161,11 +155,60 @@ def assign_offered(
     expires = now + timedelta(days=expires_days)
     if offer is not None and offer[1] is not None:
         expires = min(expires, offer[1])
+    taken = (
+        session.connection()
+        .execute(  # Core: no ORM bulk-update machinery
+            statements.take,
+            {"conv": conversation_id, "pool_name": pool, "assigned": now, "expires": expires},
+        )
+        .first()
+    )
+    if taken is not None:
+        return Coupon(**taken._mapping), offer
+    # An empty pool, or the code given meanwhile by the lock's holder.
+    return session.execute(statements.mine, {"conv": conversation_id}).scalars().first(), offer
+
+
+@dataclass(frozen=True)
+class _AssignStatements:
+    held: Any  # the conversation (locked on PostgreSQL), its coupon if any, the pool
+    take: Any  # a free code given to the conversation, RETURNING it
+    mine: Any  # the conversation's coupon
+
+
+_ASSIGN_STATEMENTS: dict[str, _AssignStatements] = {}
+
+
+def _assign_statements(dialect: str) -> _AssignStatements:
+    """Built once per dialect, the values bound as parameters: each completion reuses
+    the compiled statements instead of building and hashing three new ones, which cost
+    more than running them."""
+    found = _ASSIGN_STATEMENTS.get(dialect)
+    if found is not None:
+        return found
+    conv: Any = bindparam("conv")
+    pool: Any = bindparam("pool_name")
+    postgres = dialect == "postgresql"
+    # Two completions of one conversation must not both find "no coupon yet" and each
+    # take one (PostgreSQL would then refuse the second with a unique violation): lock
+    # the conversation first. A no-op when the caller already holds it (the engine path);
+    # SQLite serializes writers anyway. The same statement reads the coupon it may
+    # already hold and the pool's offer.
+    held = (
+        select(Conversation.id, Coupon, CouponPool)
+        .select_from(Conversation)
+        .outerjoin(Coupon, col(Coupon.conversation_id) == col(Conversation.id))
+        .outerjoin(CouponPool, col(CouponPool.name) == pool)
+        .where(col(Conversation.id) == conv)
+    )
+    if postgres:
+        held = held.with_for_update(of=Conversation)
+    table = COUPONS
     free = (
-        select(Coupon.id)
-        .where(col(Coupon.pool) == pool, col(Coupon.conversation_id).is_(None))
+        sql_select(table.c.id)
+        .where(table.c.pool == pool, table.c.conversation_id.is_(None))
         # A code the shop already has before one still on its way there.
-        .order_by(_not_yet_in_shop, col(Coupon.id))
+        .order_by(_not_in_shop(table.c.shop_state), table.c.id)
         .limit(1)
     )
     if postgres:
@@ -176,23 +219,22 @@ def assign_offered(
     # On PostgreSQL the first statement's snapshot predates the lock it waited for: a
     # completion that held the lock may have given this conversation a code it did not
     # see. This statement's snapshot is taken after the lock, so it does see it.
-    already = select(Coupon.id).where(col(Coupon.conversation_id) == conversation_id)
-    taken = session.scalars(
-        update(Coupon)
+    already = sql_select(table.c.id).where(table.c.conversation_id == conv)
+    take = (
+        update(table)
         .where(
-            col(Coupon.id) == free.scalar_subquery(),
-            col(Coupon.conversation_id).is_(None),  # never a code given to another
+            table.c.id == free.scalar_subquery(),
+            table.c.conversation_id.is_(None),  # never a code given to another
             ~already.exists(),
         )
-        .values(conversation_id=conversation_id, assigned_at=now, expires_at=expires)
-        .returning(Coupon),
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    ).first()
-    if taken is None:  # an empty pool, or the code given meanwhile by the lock's holder
-        taken = session.exec(
-            select(Coupon).where(Coupon.conversation_id == conversation_id)
-        ).first()
-    return taken, offer
+        .values(
+            conversation_id=conv, assigned_at=bindparam("assigned"), expires_at=bindparam("expires")
+        )
+        .returning(*table.c)
+    )
+    mine = select(Coupon).where(col(Coupon.conversation_id) == conv)
+    found = _ASSIGN_STATEMENTS[dialect] = _AssignStatements(held, take, mine)
+    return found
 
 
 def import_codes(

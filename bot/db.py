@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -33,9 +33,28 @@ def make_engine(url: str, **kw: Any) -> Engine:
         # pysqlite's own transaction handling defers BEGIN until the first write, which lets
         # two writers read the same row and then collide; BEGIN IMMEDIATE takes the write
         # lock at the start, the SQLite counterpart of SELECT ... FOR UPDATE.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
+
+
+#: Execution option of a connection that only reads (see `reading`).
+READ_ONLY = "postlive_read_only"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get(READ_ONLY)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only. On SQLite its transaction is deferred: it reads a
+    snapshot of the write-ahead log without taking the write lock, so a monitor that
+    looks twice a second (handling lag, a benchmark's sampler) never makes an
+    acknowledgement or a batch wait behind it. Elsewhere an ordinary connection."""
+    with engine.connect() as conn:
+        yield conn.execution_options(**{READ_ONLY: True})
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

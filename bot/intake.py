@@ -53,7 +53,7 @@ from bot import engine as conversation_engine
 from bot import erasure_request, receipts
 from bot.answers import is_delete_request, is_stop
 from bot.clock import Clock, utc
-from bot.db import session_scope
+from bot.db import reading, session_scope
 from bot.effects import (
     apply_step,
     convo_of,
@@ -383,18 +383,13 @@ class Intake:
                 by_channel.setdefault(payload["channel"], set()).add(payload["address"])
         if not by_channel:
             return
-        contacts = session.exec(
-            orm_select(Contact)
-            .where(
-                or_(
-                    *(
-                        and_(col(Contact.channel) == channel, col(Contact.address).in_(addresses))
-                        for channel, addresses in by_channel.items()
-                    )
-                )
+        contacts = [
+            contact
+            for channel, addresses in by_channel.items()
+            for contact in session.scalars(
+                _PREFETCH.contacts, {"channel": channel, "addresses": sorted(addresses)}
             )
-            .with_for_update()
-        ).all()
+        ]
         self._contacts = {(c.channel, c.address): c for c in contacts}
         ids = [c.id for c in contacts]
         self._conversations = {i: [] for i in ids if i is not None}
@@ -403,12 +398,8 @@ class Intake:
         # Whom an erasure question is pending for: the others' messages need no look at
         # it (one query for the batch, after their rows are locked, instead of one each).
         self._prefetched = {i for i in ids if i is not None}
-        self._erasure_pending = set(
-            session.execute(
-                select(ERASURES.c.contact_id).where(ERASURES.c.contact_id.in_(ids))
-            ).scalars()
-        )
-        conversations = _reached(session, col(Conversation.contact_id).in_(ids))
+        self._erasure_pending = set(session.scalars(_PREFETCH.erasures, {"ids": ids}))
+        conversations = session.scalars(_PREFETCH.conversations, {"ids": ids})
         for conversation in conversations:
             self._conversations[conversation.contact_id].append(conversation)
 
@@ -419,7 +410,7 @@ class Intake:
 
     def lag(self) -> tuple[int, float]:
         """Events waiting to be handled, and how long the oldest has waited (seconds)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             oldest = conn.execute(
                 select(func.min(EVENTS.c.received_at)).where(EVENTS.c.status == "received")
             ).scalar()
@@ -698,23 +689,45 @@ def _inbound(payload: Mapping[str, Any]) -> Inbound:
     return Inbound(**p)
 
 
-def _reached(session: Session, which: ColumnElement[bool]) -> list[Conversation]:
+def _reached_query(which: ColumnElement[bool]) -> Any:
     """The conversations an inbound message may be about (open, or ones that reached the
     customer), newest first, locked for the batch."""
-    return list(
-        session.exec(
-            orm_select(Conversation)
-            .where(
-                which,
-                col(Conversation.state).in_(
-                    [
-                        ConversationState.ACTIVE,
-                        ConversationState.COMPLETED,
-                        ConversationState.EXPIRED,
-                    ]
-                ),
-            )
-            .order_by(col(Conversation.id).desc())
-            .with_for_update()
-        ).all()
+    return (
+        orm_select(Conversation)
+        .where(
+            which,
+            col(Conversation.state).in_(
+                [ConversationState.ACTIVE, ConversationState.COMPLETED, ConversationState.EXPIRED]
+            ),
+        )
+        .order_by(col(Conversation.id).desc())
+        .with_for_update()
     )
+
+
+def _reached(session: Session, which: ColumnElement[bool]) -> list[Conversation]:
+    return list(session.exec(_reached_query(which)).all())
+
+
+@dataclass(frozen=True)
+class _PrefetchQueries:
+    """A batch's reads, built once with their lists as expanding parameters: compiled
+    once and never re-hashed, instead of built anew for every batch."""
+
+    contacts: Any = (
+        orm_select(Contact)
+        .where(
+            col(Contact.channel) == bindparam("channel"),
+            col(Contact.address).in_(bindparam("addresses", expanding=True)),
+        )
+        .with_for_update()
+    )
+    erasures: Any = select(ERASURES.c.contact_id).where(
+        ERASURES.c.contact_id.in_(bindparam("ids", expanding=True))
+    )
+    conversations: Any = _reached_query(
+        col(Conversation.contact_id).in_(bindparam("ids", expanding=True))
+    )
+
+
+_PREFETCH = _PrefetchQueries()
