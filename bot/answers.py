@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from bot import lexicon
 from bot.flows import Question, QuestionType
@@ -76,6 +77,30 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(map(re.escape, _longest_first(words)))
 
 
+def _trie(words: Iterable[str]) -> str:
+    """A pattern matching exactly `words`, the longest first, shaped as a trie. Python's
+    regex engine tries every branch of an alternation at every position: for hundreds
+    of words that cost 0.2 ms on a one-line answer, and grew with the answer's length;
+    a trie follows one path per position. Same matches, same preference."""
+    root: dict[str, Any] = {}
+    for word in words:
+        if word:
+            node = root
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[""] = {}  # a word ends here
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        if "" in node:  # a shorter word ends here: the longer ones first, then this one
+            return "(?:" + "|".join(branches) + ")?"
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(root)
+
+
 def _language(tag: str | None) -> str:
     return (tag or "").replace("_", "-").split("-")[0].casefold()
 
@@ -89,15 +114,8 @@ _STARS = frozenset(lexicon.STAR_CHARS)
 _NEGATIONS = frozenset(_fold(_word_key(w)) for w in lexicon.NEGATIONS)
 _EMOJI = {_plain(e): n for e, n in lexicon.RATING_EMOJI.items()}
 _NO = frozenset(_label_key(w) for w in lexicon.NO_ANSWERS)
-_FILLERS = re.compile(
-    "|".join(
-        rf"(?<!\w){re.escape(w)}(?!\w)"
-        for w in _longest_first(map(_word_key, lexicon.FILLER_WORDS))
-    )
-)
-_ENDINGS = _longest_first(
-    w for w in map(_word_key, lexicon.POLITE_SUFFIXES) if _glued(w[0])
-)
+_FILLERS = re.compile(rf"(?<!\w)(?:{_trie(map(_word_key, lexicon.FILLER_WORDS))})(?!\w)")
+_ENDINGS = _longest_first(w for w in map(_word_key, lexicon.POLITE_SUFFIXES) if _glued(w[0]))
 _COUNTED = re.compile(
     r"\d+\s*(?:"
     + "|".join(
@@ -124,6 +142,8 @@ def _and_splitter(language: str) -> re.Pattern[str]:
     words = [w for w in _AND if not _unspaced(w[0])]
     words = [w for w in words if language in _AND_ONLY_IN.get(w, {language})]
     return re.compile(rf"(?:^|\s)(?:{_alternation(words)})(?=\s|$)")
+
+
 #: Where a word boundary is read as "and" (bot.answers._resolve, in this order).
 _AND_SPLITTER = 1
 _WORDS_SPLITTER = 3

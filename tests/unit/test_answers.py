@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import lexicon
+from bot import answers, lexicon
 from bot.answers import (
     MAX_CHARS,
     Parsed,
@@ -831,7 +834,7 @@ ARRIVAL = Question(
     ],
 )
 def test_a_verb_that_only_opens_a_choice_does_not_pick_it(text: str, value: str) -> None:
-    """"came" opens "came late" but says nothing alone; Hebrew "ו" (and) is a prefix."""
+    """ "came" opens "came late" but says nothing alone; Hebrew "ו" (and) is a prefix."""
     assert parse_answer(ARRIVAL, text, None, (), "en") == Parsed(value)
 
 
@@ -869,3 +872,43 @@ def test_romanian_not_still_turns_a_romanian_request_around() -> None:
     assert is_delete_request("verwijder nu mijn gegevens")
     assert not is_delete_request("nu-mi ștergeți datele")
     assert not is_stop("nu vă dezabonați, avem oferte noi")
+
+
+def _reference_fillers() -> re.Pattern[str]:
+    """The filler words as a plain longest-first alternation: what `_FILLERS` replaced."""
+    words = [w for w in map(answers._word_key, lexicon.FILLER_WORDS) if w]
+    return re.compile(
+        "|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in answers._longest_first(words))
+    )
+
+
+def _texts_of_the_corpus() -> list[str]:
+    data = Path(__file__).resolve().parent.parent / "data"
+    texts = [json.loads(line)["text"] for line in (data / "labelled_answers.jsonl").open()]
+    for path in sorted((data / "replies").glob("*.jsonl")):
+        texts += [str(json.loads(line).get("text", "")) for line in path.open()]
+    return texts
+
+
+def test_the_filler_trie_matches_exactly_what_the_alternation_of_its_words_matched() -> None:
+    """`_FILLERS` is built as a trie for speed; the plain alternation is the reference:
+    the same words removed from every answer of the corpora, from each filler alone,
+    glued to a letter, and several in a row."""
+    reference = _reference_fillers()
+    words = [w for w in map(answers._word_key, lexicon.FILLER_WORDS) if w]
+    texts = _texts_of_the_corpus()
+    texts += words + [f"{w} ok" for w in words] + [f"a {w}x {w}" for w in words]
+    texts += [" ".join(words[i : i + 4]) for i in range(len(words))]
+    keys = [answers._phrase_key(t) for t in texts]
+    assert len(keys) > 1000
+    assert sum(1 for k in keys if reference.search(k)) > 500  # fillers are really met
+    assert [answers._FILLERS.sub("|", k) for k in keys] == [reference.sub("|", k) for k in keys]
+
+
+@given(st.lists(st.sampled_from([*sorted(lexicon.FILLER_WORDS), "ok", "x", " ", "po"])))
+@settings(max_examples=200, deadline=None)
+def test_the_filler_trie_agrees_with_the_alternation_on_any_mix_of_fillers(
+    parts: list[str],
+) -> None:
+    key = answers._phrase_key(" ".join(parts))
+    assert answers._FILLERS.sub("|", key) == _reference_fillers().sub("|", key)
