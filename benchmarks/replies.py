@@ -165,16 +165,54 @@ def huge() -> None:
         print(f"{name:<18} {medians[0]:>9.4f} {medians[1]:>16.4f}")
 
 
+def speed(replies: list[Reply]) -> None:
+    """CPU to read a reply: a pass over the corpus with no lookup remembered (each
+    question's texts already indexed, as after a process's first replies), then the
+    median of five passes as a running process reads them (recurring words remembered)."""
+    print(f"cpu_count={os.cpu_count()} loadavg={os.getloadavg()[0]:.2f}")
+    from bot import answers
+
+    for reply in replies:
+        read(reply)
+    for _, texts in answers._CHOICE_TEXTS.values():
+        getattr(texts, "matched", {}).clear()
+    slowest: list[tuple[float, Reply]] = []
+    for reply in replies:
+        started = time.thread_time()
+        read(reply)
+        slowest.append((time.thread_time() - started, reply))
+    cold = sum(t for t, _ in slowest) / len(replies)
+    runs = []
+    for _ in range(5):
+        started = time.thread_time()
+        for reply in replies:
+            read(reply)
+        runs.append((time.thread_time() - started) / len(replies))
+    print(
+        f"nothing remembered: {cold * 1e6:.0f} us per reply; "
+        f"then median {statistics.median(runs) * 1e6:.0f} us"
+    )
+    for took, reply in sorted(slowest, key=lambda x: -x[0])[:3]:
+        print(
+            f"  slowest with nothing remembered: {took * 1e3:.2f} ms "
+            f"{reply.question or '-'} {reply.text[:60]!r}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures-only", action="store_true")
     parser.add_argument("--holdout", action="store_true", help="score the holdout set")
     parser.add_argument("--huge", action="store_true", help="time reading huge messages")
+    parser.add_argument("--speed", action="store_true", help="CPU to read each reply")
     args = parser.parse_args()
     if args.huge:
         huge()
         return
     replies = load(REPLIES / "holdout" if args.holdout else REPLIES)
+    if args.speed:
+        speed(replies)
+        return
     result = score(replies)
     print(
         f"replies: {len(replies)} in {len({r.locale for r in replies})} locales "

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -381,10 +381,21 @@ def _match(question: Question, label: str, language: str, mode: str) -> str | No
     ("prefix") or has a word starting with it ("word": "late" -> "Arrived late")."""
     if not label or (mode != "exact" and len(label) < (2 if _unspaced(label[0]) else 3)):
         return None
+    texts = _texts_of(question)
+    key = (label, language, mode)
+    if key in texts.matched:
+        return texts.matched[key]
+    found = _match_in(texts, label, language, mode)
+    if len(texts.matched) >= MATCHES_KEPT:
+        texts.matched.clear()
+    texts.matched[key] = found
+    return found
+
+
+def _match_in(texts: _ChoiceTexts, label: str, language: str, mode: str) -> str | None:
     hits: dict[str, bool] = {}  # choice id -> matched a text in the customer's language
     longest: dict[str, str] = {}  # choice id -> its longest text found ("inside" only)
-    texts = _texts_of(question)
-    candidates = texts.exact.get(label, ()) if mode == "exact" else texts.all
+    candidates = texts.exact.get(label, ()) if mode == "exact" else texts.narrowed(label, mode)
     for choice_id, text_language, candidate in candidates:
         if mode == "exact" or _hit(candidate, label, mode):
             hits[choice_id] = hits.get(choice_id, False) or text_language == language
@@ -413,6 +424,38 @@ class _ChoiceTexts:
 
     all: tuple[_Text, ...]
     exact: dict[str, tuple[_Text, ...]]
+    #: Positions in `all` of the texts that begin with a character, that hold it, and
+    #: of each length: `narrowed` looks only at texts that can match at all.
+    by_first: dict[str, tuple[int, ...]]
+    by_char: dict[str, tuple[int, ...]]
+    by_length: dict[int, tuple[int, ...]]
+    #: (label, language, mode) -> what `_match` found: customers' messages are made of
+    #: the same words over and over ("the", "live", "came"), each looked up once.
+    matched: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+
+    def narrowed(self, label: str, mode: str) -> list[_Text]:
+        """The texts `_hit` can accept for `label` in `mode`, in their order in `all`
+        (`_match` breaks ties by it). Every mode first accepts a text equal to the
+        label; beyond that a prefix begins with its first character, a word within a
+        text holds all of its characters, a text inside the message begins with one of
+        the message's characters, and a typo is one character longer or shorter at
+        most. A sentence typed to a multiple-choice question looked at every text of
+        every language some seventy times: 25 ms of CPU."""
+        if mode == "prefix":
+            positions: Sequence[int] = self.by_first.get(label[0], ())
+        elif mode == "inside":
+            positions = sorted({i for ch in set(label) for i in self.by_first.get(ch, ())})
+        elif mode == "typo":
+            positions = sorted(
+                i
+                for n in (len(label) - 1, len(label), len(label) + 1)
+                for i in self.by_length.get(n, ())
+            )
+        else:  # "word"
+            holding = [self.by_char.get(ch, ()) for ch in set(label)]
+            positions = min(holding, key=len)
+        texts = self.all
+        return [texts[i] for i in positions]
 
 
 def _texts_of(question: Question) -> _ChoiceTexts:
@@ -429,9 +472,24 @@ def _texts_of(question: Question) -> _ChoiceTexts:
         ]
         texts += [(choice.id, None, _label_key(alias)) for alias in choice.aliases]
     exact: dict[str, list[_Text]] = {}
-    for text in texts:
-        exact.setdefault(text[2], []).append(text)
-    found = _ChoiceTexts(tuple(texts), {k: tuple(v) for k, v in exact.items()})
+    by_first: dict[str, list[int]] = {}
+    by_char: dict[str, list[int]] = {}
+    by_length: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        candidate = text[2]
+        exact.setdefault(candidate, []).append(text)
+        by_length.setdefault(len(candidate), []).append(i)
+        if candidate:
+            by_first.setdefault(candidate[0], []).append(i)
+        for ch in set(candidate):
+            by_char.setdefault(ch, []).append(i)
+    found = _ChoiceTexts(
+        tuple(texts),
+        {k: tuple(v) for k, v in exact.items()},
+        {k: tuple(v) for k, v in by_first.items()},
+        {k: tuple(v) for k, v in by_char.items()},
+        {k: tuple(v) for k, v in by_length.items()},
+    )
     if len(_CHOICE_TEXTS) >= 4096:  # flows reloaded many times over: start afresh
         _CHOICE_TEXTS.clear()
     # Keyed by identity (a flow's models hold dicts, so they do not hash), the question
@@ -441,6 +499,8 @@ def _texts_of(question: Question) -> _ChoiceTexts:
 
 
 _CHOICE_TEXTS: dict[int, tuple[Question, _ChoiceTexts]] = {}
+#: Lookups remembered per question before the memory starts afresh.
+MATCHES_KEPT = 20_000
 
 
 def _hit(candidate: str, label: str, mode: str) -> bool:
@@ -526,16 +586,11 @@ def _lead_word_only(question: Question, word: str) -> bool:
     itself: "came" of "came late", "пришло" of "пришло поздно", "ήρθε" of "ήρθε αργά".
     Such a verb or adjective says nothing alone, so a message split into words does not
     pick a choice by it ("пришло сломанное" is damaged, not late and damaged)."""
-    lead = False
-    for choice in question.choices:
-        texts = [*choice.text.values(), *choice.aliases]
-        texts += [text for synonyms in choice.synonyms.values() for text in synonyms]
-        for text in texts:
-            candidate = _label_key(text)
-            if candidate == word:
-                return False
-            lead = lead or candidate.startswith(word + " ")
-    return lead
+    texts = _texts_of(question)
+    if word in texts.exact:
+        return False
+    lead = word + " "
+    return any(texts.all[i][2].startswith(lead) for i in texts.by_first.get(word[0], ()))
 
 
 def _resolve(

@@ -912,3 +912,27 @@ def test_the_filler_trie_agrees_with_the_alternation_on_any_mix_of_fillers(
 ) -> None:
     key = answers._phrase_key(" ".join(parts))
     assert answers._FILLERS.sub("|", key) == _reference_fillers().sub("|", key)
+
+
+def test_a_narrowed_lookup_keeps_every_choice_text_a_full_scan_would_accept() -> None:
+    """`_match` looks only at the texts `narrowed` gives: for every mode, those that
+    `_hit` accepts must be exactly the ones a scan of all texts accepts, in the same
+    order (ties are broken by it). Labels: the corpora's messages and their words, and
+    the choice texts themselves, cut short and with a letter dropped (typos)."""
+    flow = load_flow(flows_dir() / "post-live.yaml")
+    keys = [answers._label_key(t) for t in _texts_of_the_corpus()[:400]]
+    labels = {k for k in keys if k} | {w for k in keys for w in k.split()}
+    accepted_somewhere = 0
+    for question in flow.questions:
+        if not question.choices:
+            continue
+        texts = answers._texts_of(question)
+        own = {candidate for _, _, candidate in texts.all if candidate}
+        tried = labels | own | {c[:4] for c in own} | {c[:2] + c[3:] for c in own}
+        for label in sorted(filter(None, tried)):
+            for mode in ("prefix", "word", "inside", "typo"):
+                accepted = [t for t in texts.all if answers._hit(t[2], label, mode)]
+                kept = [t for t in texts.narrowed(label, mode) if answers._hit(t[2], label, mode)]
+                assert kept == accepted, (question.id, label, mode)
+                accepted_somewhere += bool(accepted)
+    assert accepted_somewhere > 1000
