@@ -71,6 +71,19 @@ def customer(i: int) -> str:
     return f"+1212{i:07d}"
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine so far, from /proc/stat: whether a
+    scenario had cores to spare, whoever used them."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return busy / total if total else 0.0
+
+
 def conditions() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"load average {load}; {os.cpu_count()} CPUs"

@@ -21,7 +21,8 @@ order; the fourth completes it). Scenarios, each on a fresh database:
 Afterwards postlive's database is checked: every event stored once, every answer under
 the right question, exactly one coupon per completed conversation. PostgreSQL is a
 throw-away server this program starts (as the `postgres` user when run as root).
-Figures, not assertions: the machine's load is printed with them.
+Figures, not assertions: the machine's load is printed with them, and how busy its cores
+were while each scenario fired (all processes, the client and PostgreSQL included).
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ from benchmarks.webhooks import (  # noqa: E402
     Fired,
     LagSampler,
     Server,
+    busy_share,
     check,
     closed_loop,
     conditions,
     fresh_database,
+    machine_ticks,
     minimal_server,
     open_loop,
     percentile,
@@ -65,6 +68,7 @@ class Result:
     handled_after: float | None = None
     max_lag: float | None = None
     problems: list[str] | None = None
+    machine_busy: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -81,6 +85,7 @@ class Result:
         text = (
             f"  {self.name:<26} {self.rate:7.0f} acked/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
             f"  CPU {self.cpu_per_webhook_ms:5.2f} ms/webhook  failures {failures}"
+            f"  machine busy {self.machine_busy:.0%}"
         )
         if f.failures:
             text += f" {dict(f.failures)}"
@@ -124,11 +129,13 @@ async def measure(
         stop = asyncio.Event()
         sampling = asyncio.create_task(sampler.run(stop)) if sampler and rate else None
         cpu_before = server.cpu()
+        ticks_before = machine_ticks()
         started = time.perf_counter()
         if rate:
             fired = await open_loop(server.url, webhooks, rate)
         else:
             fired = await closed_loop(server.url, webhooks, in_flight)
+        busy = busy_share(ticks_before, machine_ticks())
         handled_after = None
         if sampler is not None:
             # Only what was acknowledged was stored: a refused or timed-out webhook is
@@ -144,7 +151,7 @@ async def measure(
         if sampler:
             sampler.close()
     name = f"{kind}{f' x{processes}' if processes > 1 else ''}"
-    result = Result(name, fired, cpu, handled_after)
+    result = Result(name, fired, cpu, handled_after, machine_busy=busy)
     if sampler is not None:
         result.problems = (
             check(database_url, customers, len(webhooks))
