@@ -69,6 +69,7 @@ class Result:
     max_lag: float | None = None
     problems: list[str] | None = None
     machine_busy: float = 0.0
+    client_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -86,6 +87,7 @@ class Result:
             f"  {self.name:<26} {self.rate:7.0f} acked/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
             f"  CPU {self.cpu_per_webhook_ms:5.2f} ms/webhook  failures {failures}"
             f"  machine busy {self.machine_busy:.0%}"
+            f" (client {1000 * self.client_cpu / max(1, f.acked):.2f} ms/webhook)"
         )
         if f.failures:
             text += f" {dict(f.failures)}"
@@ -129,13 +131,14 @@ async def measure(
         stop = asyncio.Event()
         sampling = asyncio.create_task(sampler.run(stop)) if sampler and rate else None
         cpu_before = server.cpu()
-        ticks_before = machine_ticks()
+        ticks_before, client_before = machine_ticks(), time.process_time()
         started = time.perf_counter()
         if rate:
             fired = await open_loop(server.url, webhooks, rate)
         else:
             fired = await closed_loop(server.url, webhooks, in_flight)
         busy = busy_share(ticks_before, machine_ticks())
+        client = time.process_time() - client_before
         handled_after = None
         if sampler is not None:
             # Only what was acknowledged was stored: a refused or timed-out webhook is
@@ -151,7 +154,7 @@ async def measure(
         if sampler:
             sampler.close()
     name = f"{kind}{f' x{processes}' if processes > 1 else ''}"
-    result = Result(name, fired, cpu, handled_after, machine_busy=busy)
+    result = Result(name, fired, cpu, handled_after, machine_busy=busy, client_cpu=client)
     if sampler is not None:
         result.problems = (
             check(database_url, customers, len(webhooks))
