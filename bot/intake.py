@@ -531,7 +531,7 @@ class Intake:
 
     def _finish(self, event_id: int, attempts: int, unfinished: Unfinished) -> AfterCommit:
         """The follow-up of an Unfinished event: its work, then the event marked handled
-        (only if still received under this lease: attempts unchanged since the claim)."""
+        (`_end_lease`)."""
 
         async def finish() -> None:
             try:
@@ -539,33 +539,33 @@ class Intake:
             except Exception as exc:  # noqa: BLE001 - recorded on the event, retried
                 given_up = attempts + 1 >= MAX_ATTEMPTS
                 log.exception("inbound event %s could not be finished", event_id)
-                await asyncio.to_thread(self._end_lease, event_id, attempts, repr(exc), given_up)
-                if given_up and unfinished.given_up is not None:
+                ended = await asyncio.to_thread(
+                    self._end_lease, event_id, attempts, repr(exc), given_up
+                )
+                if ended and given_up and unfinished.given_up is not None:
                     await unfinished.given_up(exc)
                 return
             await asyncio.to_thread(self._end_lease, event_id, attempts, None, False)
 
         return finish
 
-    def _end_lease(self, event_id: int, attempts: int, error: str | None, given_up: bool) -> None:
-        """Handled (no error), failed for good, or left received with the error."""
+    def _end_lease(self, event_id: int, attempts: int, error: str | None, given_up: bool) -> bool:
+        """Handled (no error), failed for good, or left received with the error. Done
+        work marks the event handled even if its lease ran out (a re-run under the newer
+        lease finds it done); a failure only settles its own lease, so a stale one never
+        gives up an event a newer lease may still finish. False when nothing changed."""
+        where = [EVENTS.c.id == event_id, EVENTS.c.status == "received"]
         if error is None:
             values: dict[str, Any] = {"status": "handled", "handled_at": self.clock.now()}
         else:
             values = {"error": error[:2000], "status": "failed" if given_up else "received"}
+            where.append(EVENTS.c.attempts == attempts + 1)
         with self._ack_turn(), self.engine.begin() as conn:
-            conn.execute(
-                update(EVENTS)
-                .where(
-                    EVENTS.c.id == event_id,
-                    EVENTS.c.status == "received",
-                    EVENTS.c.attempts == attempts + 1,
-                )
-                .values(**values)
-            )
+            changed = conn.execute(update(EVENTS).where(*where).values(**values)).rowcount
         if error is None:
             for wake in self.wakers:  # the user's later events are claimable now
                 wake()
+        return bool(changed)
 
     def _failed(
         self, session: Session, event_id: int, attempts: int, error: str, now: datetime

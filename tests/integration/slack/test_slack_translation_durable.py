@@ -338,3 +338,34 @@ async def test_a_lease_over_while_translating_runs_twice_and_queues_once(
     assert len(rows(app, "alert_reply")) == 1
     assert alert_text(fake_slack).count(f"sent in ja: “{IN_JAPANESE}”") == 1
     assert [m.text for m in await delivered(app, simulator, address)] == [IN_JAPANESE]
+
+
+async def test_a_stale_lease_failing_at_the_last_attempt_does_not_give_up_a_newer_one(
+    app: App,
+    clock: FrozenClock,
+    plain: SlackClient,
+    fake_slack: FakeSlack,
+    fake_openai: FakeOpenAI,
+) -> None:
+    """The last attempt's translation fails after its lease ran out, while another process
+    has claimed the event again and succeeds: the event ends handled, not failed."""
+    fake_openai.translations[(REPLY, "ja")] = IN_JAPANESE
+    await reply_form(app, plain, fake_slack)
+    fake_openai.fail(500, times=3 * (MAX_ATTEMPTS - 1))
+    for _attempt in range(MAX_ATTEMPTS - 1):
+        await handle_all(app.intake)
+        clock.advance(seconds=AFTER_LEASE)
+    [event] = slack_events(app)
+    assert (event.status, event.attempts) == ("received", MAX_ATTEMPTS - 1)
+    stale = app.intake.handle_batch()  # the last attempt
+    clock.advance(seconds=AFTER_LEASE)
+    newer = app.intake.handle_batch()  # its lease ran out: claimed again
+    fake_openai.fail(500, times=3)
+    for _label, work in [*stale.follow_ups, *newer.follow_ups]:
+        await work()
+    assert [e.status for e in slack_events(app)] == ["handled"]
+    [row] = rows(app, "alert_reply")
+    assert row.payload["text"] == IN_JAPANESE
+    # The stale lease's failure was not its to report: the team never read "not sent".
+    refreshed = [str(c.params) for c in fake_slack.calls_to("chat.update")]
+    assert refreshed and not any("not sent" in params for params in refreshed)
