@@ -331,7 +331,12 @@ def _adopt(
     async def translate_and_adopt() -> None:
         # Translated, then adopted and queued in one transaction; a re-run after a crash
         # finds each customer told already (their outbox key) and queues nothing twice.
-        await answer(await adopt.adopt_theme(team, theme_id, message, user))
+        try:
+            found = await adopt.adopt_theme(team, theme_id, message, user)
+        except PostliveError as exc:  # a refusal (the message too long...): not retried
+            await _tell(team, p, f"⚠️ {exc}")()
+            return
+        await answer(found)
 
     return Unfinished(translate_and_adopt)
 

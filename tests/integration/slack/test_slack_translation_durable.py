@@ -369,3 +369,22 @@ async def test_a_stale_lease_failing_at_the_last_attempt_does_not_give_up_a_newe
     # The stale lease's failure was not its to report: the team never read "not sent".
     refreshed = [str(c.params) for c in fake_slack.calls_to("chat.update")]
     assert refreshed and not any("not sent" in params for params in refreshed)
+
+
+async def test_an_adoption_refused_after_its_translation_is_told_and_not_retried(
+    app: App, clock: FrozenClock, plain: SlackClient, fake_slack: FakeSlack, fake_openai: FakeOpenAI
+) -> None:
+    """A refusal met only by the follow-up (the loop message is too long: checked when it
+    is adopted) is told to the admin at once, and the event is handled, not retried."""
+    seeded = seed(app, 16, themes=1, pending_every=16)
+    too_long = "x" * 1200
+    await plain.command(f"loop {seeded.theme_ids[0]} {too_long}")
+    await handle_all(app.intake)
+    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert rows(app, "loop") == []
+    told = [str(r.get("text")) for r in fake_slack.responses]
+    assert any("⚠️ the loop message is 1200 characters" in t for t in told), told
+    asked = len(fake_openai.chat_requests())
+    clock.advance(seconds=AFTER_LEASE)
+    await handle_all(app.intake)
+    assert len(fake_openai.chat_requests()) == asked
