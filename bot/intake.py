@@ -21,6 +21,7 @@ backoff and blocks its contact's later events until it is handled or given up on
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -105,10 +106,28 @@ FollowUp = Callable[[Inbound], Awaitable[None]]
 #: a Slack click): a bonus on top of what the transaction stored, never rolled back with
 #: it and never holding it open.
 AfterCommit = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A kind handler's "not done yet": the event is done only once `work` has run after
+    the commit (it needs an HTTP call first, e.g. a translation, never made inside the
+    transaction). The batch leaves the event received, leased for `lease_seconds`; the
+    follow-up runs `work` and then marks the event handled in a transaction of its own.
+    A process that dies in between, or a `work` that raises, leaves the event to be
+    claimed again after the lease (and its handler run again), so `work` must be safe to
+    repeat; after MAX_ATTEMPTS it is given up and `given_up` is told why."""
+
+    work: AfterCommit
+    lease_seconds: float = 120.0
+    given_up: Callable[[Exception], Awaitable[None]] | None = None
+
+
 #: Handles an event of a kind of its own (a Slack click recorded by its ack) inside the
 #: batch's transaction, with the batch's session, exactly once with the event; returns
-#: what to do after the commit, if anything. Registered in `Intake.kinds`.
-KindHandler = Callable[[Session, Mapping[str, Any], datetime], AfterCommit | None]
+#: what to do after the commit, if anything (`Unfinished`: the event is not done until
+#: that ran). Registered in `Intake.kinds`.
+KindHandler = Callable[[Session, Mapping[str, Any], datetime], AfterCommit | Unfinished | None]
 
 
 @dataclass
@@ -355,6 +374,11 @@ class Intake:
                 if finished is None:
                     self._later(session, event_id, attempts, now)
                     continue
+                if isinstance(finished, Unfinished):  # leased, handled by its follow-up
+                    self._lease(session, event_id, attempts, now, finished.lease_seconds)
+                    work = self._finish(event_id, attempts, finished)
+                    result.follow_ups.append((f"{kind} event {event_id}", work))
+                    continue
                 done.append(event_id)
                 if finished is not True:
                     result.follow_ups.append((f"{kind} event {event_id}", finished))
@@ -457,9 +481,9 @@ class Intake:
 
     def _handle_event(
         self, session: Session, kind: str, payload: dict[str, Any], attempts: int, now: datetime
-    ) -> AfterCommit | Literal[True] | None:
+    ) -> AfterCommit | Unfinished | Literal[True] | None:
         """What to do after the commit, True when handled with nothing more to do, None
-        to look again later."""
+        to look again later, Unfinished when handled only once its follow-up ran."""
         if kind == STATUS_KIND:
             receipt = receipts.from_payload(payload)
             key = (payload.get("extra") or {}).get("outbox")
@@ -495,6 +519,53 @@ class Intake:
             .where(EVENTS.c.id == event_id)
             .values(attempts=attempts + 1, not_before=now + timedelta(seconds=delay))
         )
+
+    def _lease(
+        self, session: Session, event_id: int, attempts: int, now: datetime, seconds: float
+    ) -> None:
+        session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.id == event_id)
+            .values(attempts=attempts + 1, not_before=now + timedelta(seconds=seconds))
+        )
+
+    def _finish(self, event_id: int, attempts: int, unfinished: Unfinished) -> AfterCommit:
+        """The follow-up of an Unfinished event: its work, then the event marked handled
+        (`_end_lease`)."""
+
+        async def finish() -> None:
+            try:
+                await unfinished.work()
+            except Exception as exc:  # noqa: BLE001 - recorded on the event, retried
+                given_up = attempts + 1 >= MAX_ATTEMPTS
+                log.exception("inbound event %s could not be finished", event_id)
+                ended = await asyncio.to_thread(
+                    self._end_lease, event_id, attempts, repr(exc), given_up
+                )
+                if ended and given_up and unfinished.given_up is not None:
+                    await unfinished.given_up(exc)
+                return
+            await asyncio.to_thread(self._end_lease, event_id, attempts, None, False)
+
+        return finish
+
+    def _end_lease(self, event_id: int, attempts: int, error: str | None, given_up: bool) -> bool:
+        """Handled (no error), failed for good, or left received with the error. Done
+        work marks the event handled even if its lease ran out (a re-run under the newer
+        lease finds it done); a failure only settles its own lease, so a stale one never
+        gives up an event a newer lease may still finish. False when nothing changed."""
+        where = [EVENTS.c.id == event_id, EVENTS.c.status == "received"]
+        if error is None:
+            values: dict[str, Any] = {"status": "handled", "handled_at": self.clock.now()}
+        else:
+            values = {"error": error[:2000], "status": "failed" if given_up else "received"}
+            where.append(EVENTS.c.attempts == attempts + 1)
+        with self._ack_turn(), self.engine.begin() as conn:
+            changed = conn.execute(update(EVENTS).where(*where).values(**values)).rowcount
+        if error is None:
+            for wake in self.wakers:  # the user's later events are claimable now
+                wake()
+        return bool(changed)
 
     def _failed(
         self, session: Session, event_id: int, attempts: int, error: str, now: datetime

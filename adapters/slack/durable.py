@@ -15,12 +15,18 @@ Durable (kind, op):
     slack_command  steer (pause/resume/stop), loop (`/postlive loop`)
 
 Replies and adoptions that need a translation (an OpenAI call, never inside the
-transaction) are checked in the handler and sent by the AfterCommit through the
-engine-taking service, still once per form (its claim key); see `_reply`, `_adopt`.
+transaction) are checked in the handler, which returns `Unfinished`: the event stays
+received (leased) until the follow-up has translated and queued through the engine-taking
+service and marked it handled. A process that dies in between, or a translation that
+fails, leaves the event to be claimed and run again after the lease; a re-run queues
+nothing twice (a reply's claim key: ReplyAlreadySent; an adoption's per-customer outbox
+keys: "already told"). A reply whose translation still fails at the last attempt is
+reported not sent; see `_reply`, `_adopt`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -34,13 +40,15 @@ from adapters.slack.blocks import clip, escape, mrkdwn, section
 from adapters.slack.plans import PlanSpec
 from adapters.slack.poster import Posted
 from adapters.slack.team import SlackTeam
+from bot import loop
 from bot.errors import PostliveError
-from bot.intake import AfterCommit
+from bot.intake import AfterCommit, Unfinished
 from bot.models import CampaignStatus
 from bot.ratelimit import planning_rates
 from bot.services import alert_handling, campaign_control, theme_adoption
 from bot.services import review as reviewing
 from bot.services.actors import NotAllowed
+from bot.translation import TranslationError, Translator
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +61,7 @@ NOT_RECORDED = (
     "⚠️ That could not be recorded (database unavailable): nothing changed, please try again."
 )
 
-Op = Callable[[SlackTeam, Session, Mapping[str, Any], datetime], AfterCommit | None]
+Op = Callable[[SlackTeam, Session, Mapping[str, Any], datetime], AfterCommit | Unfinished | None]
 
 
 async def record(
@@ -76,7 +84,9 @@ def register_kinds(team: SlackTeam) -> None:
     """The handlers of the Slack kinds, in the App's intake (every process that runs the
     handler loop, `serve` and `worker`, builds the team and so registers them)."""
 
-    def handler(session: Session, payload: Mapping[str, Any], now: datetime) -> AfterCommit | None:
+    def handler(
+        session: Session, payload: Mapping[str, Any], now: datetime
+    ) -> AfterCommit | Unfinished | None:
         return handle(team, session, payload, now)
 
     for kind in KINDS:
@@ -85,7 +95,7 @@ def register_kinds(team: SlackTeam) -> None:
 
 def handle(
     team: SlackTeam, session: Session, payload: Mapping[str, Any], now: datetime
-) -> AfterCommit | None:
+) -> AfterCommit | Unfinished | None:
     """Apply one recorded interaction inside the batch's transaction. A refusal (role
     changed since the ack, plan started already, answer gone...) rolls back its own
     savepoint and is answered after the commit; the event is handled, not retried."""
@@ -203,7 +213,31 @@ def _review(team: SlackTeam, session: Session, p: Mapping[str, Any], _now: datet
     return requeue
 
 
-def _reply(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetime) -> AfterCommit:
+class TranslationFailed(Exception):
+    """A reply's translation failed: raised out of the follow-up so the event is retried
+    (the service alone would report the reply not sent at the first failure)."""
+
+    def __init__(self, error: TranslationError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+class _Retrying:
+    """The team's translator, whose failure ends the follow-up instead of the reply."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+
+    async def translate(self, text: str, target_locale: str) -> str:
+        try:
+            return await self.translator.translate(text, target_locale)
+        except TranslationError as exc:
+            raise TranslationFailed(exc) from exc
+
+
+def _reply(
+    team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetime
+) -> AfterCommit | Unfinished:
     user, answer_id, text = str(p["user"]), int(p["answer"]), str(p["text"])
     actor, nonce = team.actor(user), str(p.get("nonce") or "")
     outcome = alert_handling.reply_in(
@@ -217,25 +251,7 @@ def _reply(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetim
         can_translate=team.translator is not None,
     )
 
-    async def answer() -> None:
-        found = outcome
-        if found is None:
-            # A translation first (an HTTP call): after the commit, through the engine-
-            # taking service, still queued once per form (the claim on its key).
-            try:
-                found = await alert_handling.reply(
-                    team.app.engine,
-                    answer_id,
-                    text,
-                    actor=actor,
-                    nonce=nonce,
-                    translator=team.translator,
-                    team_language=team.settings.team_language,
-                    now=team.app.clock.now(),
-                )
-            except alert_handling.ReplyAlreadySent:
-                log.info("reply form for answer %s submitted again: not sent twice", answer_id)
-                return
+    async def show(found: alert_handling.ReplyOutcome) -> None:
         if found.queued:
             line = f"↩️ <@{user}> replied: “{clip(escape(text), 300)}”"
             if found.text != text:
@@ -246,10 +262,44 @@ def _reply(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetim
             line = f"⛔ <@{user}>'s reply {found.note}"
         await alerts.refresh(team, answer_id, p.get("ref"), [*p.get("log", []), line])
 
-    return answer
+    if outcome is not None:
+        return functools.partial(show, outcome)
+    translator = team.translator
+
+    async def translate_and_queue() -> None:
+        # After the commit, through the engine-taking service: queued once per form (the
+        # claim on its key), so a re-run after a crash finds it queued and stops there.
+        try:
+            found = await alert_handling.reply(
+                team.app.engine,
+                answer_id,
+                text,
+                actor=actor,
+                nonce=nonce,
+                translator=_Retrying(translator) if translator is not None else None,
+                team_language=team.settings.team_language,
+                now=team.app.clock.now(),
+            )
+        except alert_handling.ReplyAlreadySent:
+            log.info("reply form for answer %s submitted again: not sent twice", answer_id)
+            return
+        await show(found)
+
+    async def not_sent(exc: Exception) -> None:
+        reason = str(exc) if isinstance(exc, TranslationFailed) else repr(exc)
+        await alerts.refresh(
+            team,
+            answer_id,
+            p.get("ref"),
+            [*p.get("log", []), f"⛔ <@{user}>'s reply not sent: {clip(escape(reason), 300)}"],
+        )
+
+    return Unfinished(translate_and_queue, given_up=not_sent)
 
 
-def _adopt(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetime) -> AfterCommit:
+def _adopt(
+    team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetime
+) -> AfterCommit | Unfinished:
     user, theme_id, message = str(p["user"]), int(p["theme"]), str(p["message"])
     done = theme_adoption.adopt_in(
         session,
@@ -262,8 +312,7 @@ def _adopt(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetim
         can_translate=team.translator is not None,
     )
 
-    async def answer() -> None:
-        found = done or await adopt.adopt_theme(team, theme_id, message, user)
+    async def answer(found: tuple[loop.LoopResult, list[str]]) -> None:
         result, notes = found
         report = adopt.report(result, notes, user)
         ref = p.get("ref")
@@ -276,7 +325,20 @@ def _adopt(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetim
             )
             await adopt.mark_digest(team, str(ref), result.theme_id)
 
-    return answer
+    if done is not None:
+        return functools.partial(answer, done)
+
+    async def translate_and_adopt() -> None:
+        # Translated, then adopted and queued in one transaction; a re-run after a crash
+        # finds each customer told already (their outbox key) and queues nothing twice.
+        try:
+            found = await adopt.adopt_theme(team, theme_id, message, user)
+        except PostliveError as exc:  # a refusal (the message too long...): not retried
+            await _tell(team, p, f"⚠️ {exc}")()
+            return
+        await answer(found)
+
+    return Unfinished(translate_and_adopt)
 
 
 def _steer(team: SlackTeam, session: Session, p: Mapping[str, Any], now: datetime) -> AfterCommit:
