@@ -494,6 +494,7 @@ def serve(
     from bot.bootstrap import build
     from bot.http_server import uvicorn_options
     from bot.logs import configure
+    from bot.startup_heap import freeze_startup_heap
     from bot.web import create_app
 
     settings = cli_common.settings()
@@ -526,6 +527,7 @@ def serve(
     application = build(settings)
     configure(settings.log_format, settings.log_level)
     web = create_app(application, run_worker=worker, handle_inbound=inbound)
+    freeze_startup_heap()
     if telegram_polling and application.serve_with_polling is not None:
         asyncio.run(application.serve_with_polling(application, web, host, port))
         return
@@ -539,6 +541,7 @@ def worker_command() -> None:
     import asyncio
 
     from bot.logs import configure
+    from bot.startup_heap import freeze_startup_heap
     from bot.worker import run_forever
 
     application = _app()
@@ -548,6 +551,7 @@ def worker_command() -> None:
         from bot.handling import InboundHandler
 
         application.adapter_routes(application)  # adapters register their follow-ups (media)
+        freeze_startup_heap()
         stop = asyncio.Event()
         handler = asyncio.create_task(InboundHandler(application.intake).run(stop))
         try:

@@ -16,11 +16,14 @@ def serve_app() -> Starlette:
 
     from bot.bootstrap import build
     from bot.logs import configure
+    from bot.startup_heap import freeze_startup_heap
 
     application = build()
     configure(application.settings.log_format, application.settings.log_level)
-    return create_app(
+    web = create_app(
         application,
         run_worker=os.environ.get("POSTLIVE_SERVE_WORKER", "1") == "1",
         handle_inbound=os.environ.get("POSTLIVE_SERVE_INBOUND", "1") == "1",
     )
+    freeze_startup_heap()
+    return web
