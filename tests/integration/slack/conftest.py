@@ -69,3 +69,13 @@ async def slack(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterat
         transport=HandlingTransport(app=web, intake=app.intake), base_url="https://postlive.test"
     ) as client:
         yield SlackClient(client, team, fake_slack)
+
+
+@pytest.fixture
+async def plain(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterator[SlackClient]:
+    """Posts to /slack/events and waits for the listener, without running the handler:
+    the durable tests run it themselves."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(app)), base_url="https://postlive.test"
+    ) as client:
+        yield SlackClient(client, team, fake_slack)

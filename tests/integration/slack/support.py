@@ -12,12 +12,15 @@ from urllib.parse import urlencode
 
 import httpx
 from pydantic import SecretStr
+from sqlmodel import select
 
 from adapters.slack import post_due_digests, post_final_digest, post_pending_alerts
 from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
+from bot.db import session_scope
 from bot.delivery import DeliveryReport
 from bot.digest import Digest
+from bot.models import InboundEvent
 from bot.services import delivery_now, digests
 from bot.settings import Settings
 from tests.integration.analysis.fake_openai import FakeOpenAI
@@ -248,3 +251,20 @@ async def final_posted(app: App, campaign_id: int) -> bool:
     queued = await post_final_digest(app, campaign_id)
     await send_slack(app)
     return queued
+
+
+#: The event kinds of Slack interactions recorded by their ack (adapters.slack.durable).
+SLACK_KINDS = ("slack_action", "slack_view", "slack_command")
+
+
+def slack_events(app: App, kinds: tuple[str, ...] = SLACK_KINDS) -> list[InboundEvent]:
+    """The Slack interactions recorded so far, oldest first (not the Events API's dedup
+    rows)."""
+    with session_scope(app.engine) as session:
+        return list(
+            session.exec(
+                select(InboundEvent)
+                .where(InboundEvent.kind.in_(kinds))  # type: ignore[attr-defined]
+                .order_by(InboundEvent.id)  # type: ignore[arg-type]
+            ).all()
+        )

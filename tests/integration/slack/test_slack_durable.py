@@ -8,11 +8,10 @@ so what the ack alone did is visible; then they run the handler themselves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event, func, text
 from sqlmodel import select
@@ -22,7 +21,6 @@ from bot.bootstrap import App
 from bot.db import session_scope
 from bot.handling import handle_all
 from bot.models import Campaign, InboundEvent, Outbox
-from bot.web import create_app
 from tests.integration.slack.fake_slack import ALERTS, FakeSlack
 from tests.integration.slack.support import (
     AGENT,
@@ -32,6 +30,7 @@ from tests.integration.slack.support import (
     button_value,
     click_payload,
     sign,
+    slack_events,
     submission,
     texts,
 )
@@ -40,30 +39,8 @@ from tests.integration.slack.test_slack_commands import audience, campaigns_in
 
 pytestmark = pytest.mark.timeout(90)
 
-SLACK_KINDS = ("slack_action", "slack_view", "slack_command")
 TABLE = str(InboundEvent.__tablename__)
 ONE_INSERT = f"INSERT INTO {TABLE.upper()}"
-
-
-@pytest.fixture
-async def plain(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterator[SlackClient]:
-    """Posts to /slack/events and waits for the listener, without running the handler."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(app)), base_url="https://postlive.test"
-    ) as client:
-        yield SlackClient(client, team, fake_slack)
-
-
-def recorded(app: App) -> list[InboundEvent]:
-    """The Slack interactions recorded so far (not the Events API's dedup rows)."""
-    with session_scope(app.engine) as session:
-        return list(
-            session.exec(
-                select(InboundEvent)
-                .where(InboundEvent.kind.in_(SLACK_KINDS))  # type: ignore[attr-defined]
-                .order_by(InboundEvent.id)  # type: ignore[arg-type]
-            ).all()
-        )
 
 
 @contextmanager
@@ -110,7 +87,7 @@ async def test_an_acknowledge_click_is_one_insert_and_is_applied_by_the_handler(
     # The ack's whole database work: one INSERT (of the click), no other write.
     assert writes(seen) == [ONE_INSERT], seen
     assert answer(app, answer_id).alert_status == "open"  # not applied in the request
-    [click] = recorded(app)
+    [click] = slack_events(app)
     assert (click.kind, click.status, click.address) == ("slack_action", "received", AGENT)
     assert click.payload["op"] == "alert_ack" and click.payload["answer"] == answer_id
     assert updates(fake_slack) == 0
@@ -120,7 +97,7 @@ async def test_an_acknowledge_click_is_one_insert_and_is_applied_by_the_handler(
     assert updates(fake_slack) == 1  # the alert message refreshed, after the commit
     alert = fake_slack.in_channel(ALERTS)[0]
     assert f"acknowledged by <@{AGENT}>" in texts(alert.blocks)
-    assert [e.status for e in recorded(app)] == ["handled"]
+    assert [e.status for e in slack_events(app)] == ["handled"]
 
 
 async def test_a_replayed_click_is_recorded_once_and_applied_once(
@@ -132,11 +109,11 @@ async def test_a_replayed_click_is_recorded_once_and_applied_once(
     )
     assert (await plain.interact(payload)).status_code == 200
     assert (await plain.interact(payload)).status_code == 200  # Slack (or anyone) resends it
-    assert len(recorded(app)) == 1
+    assert len(slack_events(app)) == 1
     assert await handle_all(app.intake) == 1
     assert (await plain.interact(payload)).status_code == 200  # again, once it was applied
     assert await handle_all(app.intake) == 0
-    assert len(recorded(app)) == 1
+    assert len(slack_events(app)) == 1
     assert updates(fake_slack) == 1
     stored = answer(app, answer_id)
     assert stored.alert_status == "not_complaint" and stored.category == "other"
@@ -150,7 +127,7 @@ async def test_a_reply_submission_is_one_insert_and_reaches_the_outbox_once(
     answer_id, _, message = await posted_alert(app, fake_slack)
     await plain.click("alert_reply", str(answer_id), user=AGENT, channel=ALERTS, message=message)
     modal = fake_slack.views[-1]  # opening the form stays in the request (trigger_id)
-    assert recorded(app) == []
+    assert slack_events(app) == []
     body = submission(modal, {"reply": {"value": "So sorry! A new one ships today."}}, AGENT)
     with statements(app) as seen:
         response = await plain.post(body, sign(body))
@@ -159,7 +136,7 @@ async def test_a_reply_submission_is_one_insert_and_reaches_the_outbox_once(
     assert reply_rows(app) == 0 and answer(app, answer_id).alert_status == "open"
 
     await plain.post(body, sign(body))  # the same submission again
-    assert [e.kind for e in recorded(app)] == ["slack_view"]
+    assert [e.kind for e in slack_events(app)] == ["slack_view"]
     assert await handle_all(app.intake) == 1
     assert reply_rows(app) == 1
     assert answer(app, answer_id).alert_status == "replied"
@@ -193,7 +170,7 @@ async def test_a_modal_validation_error_is_answered_in_the_ack_and_nothing_is_re
         "errors": {"reply": "Write the reply first."},
     }
     assert writes(seen) == []
-    assert recorded(app) == []
+    assert slack_events(app) == []
 
 
 async def test_a_refused_role_is_refused_at_the_ack_and_nothing_is_recorded(
@@ -211,7 +188,7 @@ async def test_a_refused_role_is_refused_at_the_ack_and_nothing_is_recorded(
         assert refusal["response_type"] == "ephemeral"
     refused = await plain.command("pause 1", user=STRANGER)
     assert "Only postlive admins (SLACK_ADMIN_USERS) may pause campaigns" in refused.text
-    assert recorded(app) == []
+    assert slack_events(app) == []
     assert await handle_all(app.intake) == 0
     assert answer(app, answer_id).alert_status == "open"
 
@@ -221,7 +198,7 @@ async def test_a_role_withdrawn_after_the_ack_is_refused_by_the_handler(
 ) -> None:
     answer_id, _, message = await posted_alert(app, fake_slack)
     await plain.click("alert_ack", str(answer_id), user=AGENT, channel=ALERTS, message=message)
-    assert len(recorded(app)) == 1
+    assert len(slack_events(app)) == 1
     team.settings = team.settings.model_copy(update={"slack_agent_users": []})
     assert await handle_all(app.intake) == 1  # handled (refused), not retried forever
     assert answer(app, answer_id).alert_status == "open"
@@ -268,7 +245,7 @@ async def test_a_click_the_database_cannot_record_is_not_acked_silently(
     assert response.status_code == 200
     told = fake_slack.responses[-1]
     assert "could not be recorded" in told["text"] and told["response_type"] == "ephemeral"
-    assert recorded(app) == []
+    assert slack_events(app) == []
     assert await handle_all(app.intake) == 0
     assert answer(app, answer_id).alert_status == "open"
 
@@ -305,7 +282,7 @@ async def test_a_submission_the_database_cannot_record_is_shown_in_the_form(
     answer_form = response.json()
     assert answer_form["response_action"] == "errors"
     assert "could not be recorded" in answer_form["errors"]["reply"]
-    assert recorded(app) == [] and reply_rows(app) == 0
+    assert slack_events(app) == [] and reply_rows(app) == 0
     # Submitted again once the database is back: recorded, and sent once.
     await plain.post(body, sign(body))
     assert await handle_all(app.intake) == 1

@@ -9,15 +9,11 @@ handler loop would have returned before starting them)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
 from adapters.simulator import SimulatorChannel
-from adapters.slack.team import SlackTeam
 from bot.bootstrap import App
 from bot.clock import FrozenClock
 from bot.db import session_scope
@@ -27,7 +23,6 @@ from bot.intake import MAX_ATTEMPTS
 from bot.messages import Outbound
 from bot.models import InboundEvent, Outbox
 from bot.settings import Settings
-from bot.web import create_app
 from tests.integration.analysis.fake_openai import FakeOpenAI
 from tests.integration.slack.builders import seed
 from tests.integration.slack.fake_slack import ALERTS, FakeSlack
@@ -36,6 +31,7 @@ from tests.integration.slack.support import (
     SlackClient,
     alerts_posted,
     sign,
+    slack_events,
     submission,
     texts,
     with_openai,
@@ -56,24 +52,8 @@ def settings(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
     return with_openai(settings, fake_openai)
 
 
-@pytest.fixture
-async def plain(app: App, team: SlackTeam, fake_slack: FakeSlack) -> AsyncIterator[SlackClient]:
-    """Posts to /slack/events without running the handler: each test runs it itself."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(app)), base_url="https://postlive.test"
-    ) as client:
-        yield SlackClient(client, team, fake_slack)
-
-
-def slack_events(app: App) -> list[InboundEvent]:
-    with session_scope(app.engine) as session:
-        return list(
-            session.exec(
-                select(InboundEvent)
-                .where(InboundEvent.kind.in_(("slack_view", "slack_command")))  # type: ignore[attr-defined]
-                .order_by(InboundEvent.id)  # type: ignore[arg-type]
-            ).all()
-        )
+#: What the replies and adoptions are recorded as (modal submissions, `/postlive loop`).
+MODALS_AND_COMMANDS = ("slack_view", "slack_command")
 
 
 def rows(app: App, kind: str) -> list[Outbox]:
@@ -91,7 +71,7 @@ async def follow_ups_of_one_batch(app: App) -> None:
     """One handler batch, then its follow-ups (as `handle_all` does); the event is not
     handled before its follow-up has run."""
     batch = app.intake.handle_batch()
-    assert [e.status for e in slack_events(app)] == ["received"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["received"]
     for _label, work in batch.follow_ups:
         await work()
 
@@ -140,7 +120,7 @@ async def test_a_reply_is_translated_and_queued_after_a_crash_before_its_follow_
     answer_id, address, _ = await reply_form(app, plain, fake_slack)
 
     crash(app)
-    [event] = slack_events(app)
+    [event] = slack_events(app, MODALS_AND_COMMANDS)
     assert (event.status, event.attempts) == ("received", 1)  # not lost: still to do
     assert rows(app, "alert_reply") == [] and fake_openai.chat_requests() == []
     # Leased: a handler run before the lease is over does not take it again.
@@ -149,7 +129,7 @@ async def test_a_reply_is_translated_and_queued_after_a_crash_before_its_follow_
 
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    [event] = slack_events(app)
+    [event] = slack_events(app, MODALS_AND_COMMANDS)
     assert event.status == "handled"
     [row] = rows(app, "alert_reply")
     assert row.payload["text"] == IN_JAPANESE
@@ -172,18 +152,18 @@ async def test_a_reply_rerun_after_a_lost_mark_is_neither_queued_twice_nor_refus
     _, address, body = await reply_form(app, plain, fake_slack)
     # The normal path: handled only once its follow-up has translated and queued.
     await follow_ups_of_one_batch(app)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert len(rows(app, "alert_reply")) == 1
 
     lose_the_mark(app)
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert len(rows(app, "alert_reply")) == 1
     # Slack replays the submission: recorded once before, so nothing new at all.
     await plain.post(body, sign(body))
     await handle_all(app.intake)
-    assert len(slack_events(app)) == 1 and len(rows(app, "alert_reply")) == 1
+    assert len(slack_events(app, MODALS_AND_COMMANDS)) == 1 and len(rows(app, "alert_reply")) == 1
     assert "⛔" not in alert_text(fake_slack)
     assert not any("⚠️" in str(r.get("text")) for r in fake_slack.responses)
     assert [m.text for m in await delivered(app, simulator, address)] == [IN_JAPANESE]
@@ -202,7 +182,7 @@ async def test_a_failing_translation_leaves_the_reply_to_be_retried(
     fake_openai.fail(500, times=3)  # the SDK's request and its two retries
 
     await handle_all(app.intake)
-    [event] = slack_events(app)
+    [event] = slack_events(app, MODALS_AND_COMMANDS)
     assert (event.status, event.attempts) == ("received", 1)
     assert event.error is not None and "could not translate" in event.error
     assert rows(app, "alert_reply") == []
@@ -210,7 +190,7 @@ async def test_a_failing_translation_leaves_the_reply_to_be_retried(
 
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     [row] = rows(app, "alert_reply")
     assert row.payload["text"] == IN_JAPANESE
     assert [m.text for m in await delivered(app, simulator, address)] == [IN_JAPANESE]
@@ -227,7 +207,7 @@ async def test_a_translation_failing_at_every_attempt_is_given_up_and_reported(
     fake_openai.fail(500, times=3 * MAX_ATTEMPTS)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         await handle_all(app.intake)
-        [event] = slack_events(app)
+        [event] = slack_events(app, MODALS_AND_COMMANDS)
         assert event.attempts == attempt
         assert event.status == ("failed" if attempt == MAX_ATTEMPTS else "received")
         clock.advance(seconds=AFTER_LEASE)
@@ -236,7 +216,7 @@ async def test_a_translation_failing_at_every_attempt_is_given_up_and_reported(
     asked = len(fake_openai.chat_requests())
     await handle_all(app.intake)  # given up: never claimed again
     assert len(fake_openai.chat_requests()) == asked
-    assert [e.status for e in slack_events(app)] == ["failed"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["failed"]
 
 
 async def adopt_command(plain: SlackClient, app: App) -> int:
@@ -255,13 +235,13 @@ async def test_an_adoption_is_translated_and_queued_after_a_crash_before_its_fol
 ) -> None:
     await adopt_command(plain, app)
     crash(app)
-    [event] = slack_events(app)
+    [event] = slack_events(app, MODALS_AND_COMMANDS)
     assert (event.status, event.attempts) == ("received", 1)
     assert rows(app, "loop") == []
 
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert len(rows(app, "loop")) == 15  # each contributor once (one awaits review)
     [german] = german_rows(app)
     assert f"[de] {LOOP}" in german.payload["text"]
@@ -274,14 +254,14 @@ async def test_an_adoption_rerun_after_a_lost_mark_queues_nothing_twice(
 ) -> None:
     await adopt_command(plain, app)
     await follow_ups_of_one_batch(app)  # the normal path
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     first = sorted(r.idempotency_key for r in rows(app, "loop"))
     assert len(first) == 15
 
     lose_the_mark(app)
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert sorted(r.idempotency_key for r in rows(app, "loop")) == first
     assert not any("⚠️" in str(r.get("text")) for r in fake_slack.responses)
 
@@ -309,7 +289,7 @@ async def test_a_later_submission_of_the_same_user_waits_for_the_unfinished_one(
 
     clock.advance(seconds=AFTER_LEASE)
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled", "handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled", "handled"]
     texts_in_order = [
         r.payload["text"] for r in sorted(rows(app, "alert_reply"), key=lambda r: r.id or 0)
     ]
@@ -334,7 +314,7 @@ async def test_a_lease_over_while_translating_runs_twice_and_queues_once(
     assert len(first.follow_ups) == len(second.follow_ups) == 1
     for _label, work in [*first.follow_ups, *second.follow_ups]:
         await work()
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert len(rows(app, "alert_reply")) == 1
     assert alert_text(fake_slack).count(f"sent in ja: “{IN_JAPANESE}”") == 1
     assert [m.text for m in await delivered(app, simulator, address)] == [IN_JAPANESE]
@@ -355,7 +335,7 @@ async def test_a_stale_lease_failing_at_the_last_attempt_does_not_give_up_a_newe
     for _attempt in range(MAX_ATTEMPTS - 1):
         await handle_all(app.intake)
         clock.advance(seconds=AFTER_LEASE)
-    [event] = slack_events(app)
+    [event] = slack_events(app, MODALS_AND_COMMANDS)
     assert (event.status, event.attempts) == ("received", MAX_ATTEMPTS - 1)
     stale = app.intake.handle_batch()  # the last attempt
     clock.advance(seconds=AFTER_LEASE)
@@ -363,7 +343,7 @@ async def test_a_stale_lease_failing_at_the_last_attempt_does_not_give_up_a_newe
     fake_openai.fail(500, times=3)
     for _label, work in [*stale.follow_ups, *newer.follow_ups]:
         await work()
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     [row] = rows(app, "alert_reply")
     assert row.payload["text"] == IN_JAPANESE
     # The stale lease's failure was not its to report: the team never read "not sent".
@@ -380,7 +360,7 @@ async def test_an_adoption_refused_after_its_translation_is_told_and_not_retried
     too_long = "x" * 1200
     await plain.command(f"loop {seeded.theme_ids[0]} {too_long}")
     await handle_all(app.intake)
-    assert [e.status for e in slack_events(app)] == ["handled"]
+    assert [e.status for e in slack_events(app, MODALS_AND_COMMANDS)] == ["handled"]
     assert rows(app, "loop") == []
     told = [str(r.get("text")) for r in fake_slack.responses]
     assert any("⚠️ the loop message is 1200 characters" in t for t in told), told
