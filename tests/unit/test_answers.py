@@ -936,3 +936,12 @@ def test_a_narrowed_lookup_keeps_every_choice_text_a_full_scan_would_accept() ->
                 assert kept == accepted, (question.id, label, mode)
                 accepted_somewhere += bool(accepted)
     assert accepted_somewhere > 1000
+
+
+def test_a_piece_that_is_only_punctuation_is_no_lead_word_and_breaks_nothing() -> None:
+    """"1 / Come previsto" splits into a piece with no letters: its key is empty, and
+    the indexed lookup of lead words must not take its first character."""
+    flow = load_flow(flows_dir() / "post-live.yaml")
+    problems = flow.question("problems")
+    assert answers._lead_word_only(problems, "") is False
+    parse_answer(problems, "1 / Come previsto", None, (), "en")  # read, not raised
