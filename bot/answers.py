@@ -590,8 +590,7 @@ def _lead_word_only(question: Question, word: str) -> bool:
     if word in texts.exact:
         return False
     lead = word + " "
-    starting = texts.by_first.get(word[0], ()) if word else range(len(texts.all))
-    return any(texts.all[i][2].startswith(lead) for i in starting)
+    return any(texts.all[i][2].startswith(lead) for i in texts.by_first.get(lead[0], ()))
 
 
 def _resolve(

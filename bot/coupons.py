@@ -38,16 +38,14 @@ class ShopState(StrEnum):
     MISSING = "missing"  # we created it, a check no longer finds it
 
 
-def _not_in_shop(shop_state: Any) -> Any:
-    """1 for a code still on its way to the shop, else 0: ordered by, a code the shop
-    already has goes first."""
-    return case(
-        (shop_state.in_((ShopState.PENDING, ShopState.FAILED, ShopState.MISSING)), 1), else_=0
-    )
-
-
 #: The coupon table, for the Core statements of `assign_offered`.
 COUPONS = cast(Table, Coupon.__table__)  # type: ignore[attr-defined]
+#: 1 for a code still on its way to the shop, else 0 (on the table's column, so that a
+#: Core statement ordering by it stays Core).
+_not_yet_in_shop = case(
+    (COUPONS.c.shop_state.in_((ShopState.PENDING, ShopState.FAILED, ShopState.MISSING)), 1),
+    else_=0,
+)
 
 
 class PoolError(PostliveError):
@@ -208,7 +206,7 @@ def _assign_statements(dialect: str) -> _AssignStatements:
         sql_select(table.c.id)
         .where(table.c.pool == pool, table.c.conversation_id.is_(None))
         # A code the shop already has before one still on its way there.
-        .order_by(_not_in_shop(table.c.shop_state), table.c.id)
+        .order_by(_not_yet_in_shop, table.c.id)
         .limit(1)
     )
     if postgres:

@@ -514,15 +514,12 @@ class Intake:
 
     def _later(self, session: Session, event_id: int, attempts: int, now: datetime) -> None:
         delay = UNKNOWN_RECEIPT_RETRY[min(attempts, len(UNKNOWN_RECEIPT_RETRY) - 1)]
-        session.execute(
-            update(EVENTS)
-            .where(EVENTS.c.id == event_id)
-            .values(attempts=attempts + 1, not_before=now + timedelta(seconds=delay))
-        )
+        self._lease(session, event_id, attempts, now, delay)
 
     def _lease(
         self, session: Session, event_id: int, attempts: int, now: datetime, seconds: float
     ) -> None:
+        """Look at the event again no sooner than `seconds` from now, one attempt more."""
         session.execute(
             update(EVENTS)
             .where(EVENTS.c.id == event_id)
